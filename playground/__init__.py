@@ -1,0 +1,1 @@
+"""Neuron Playground: see a neural network learn."""

@@ -1,0 +1,53 @@
+"""The loss over a grid of (w, b) for a one-feature neuron ŷ = g(w·x + b): the loss landscape.
+
+For a linear neuron with MSE the loss is a quadratic in (w, b), so one O(n) pass over the data
+(means and centred second moments) gives every grid point in O(1):
+    L(w, b) = w²·var(x) − 2w·cov(x, y) + var(y) + (w·mean(x) + b − mean(y))²
+Other activations and losses are evaluated point by point, in chunks that bound memory.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine.activations import ACTIVATIONS
+from .engine.losses import bce_logits_per_point, bce_per_point
+
+CHUNK_ELEMENTS = 4_000_000  # grid points × samples evaluated at once in the general case
+
+
+def loss_grid(x, y, w_values, b_values, activation: str = "linear", loss: str = "mse") -> np.ndarray:
+    """L[i, j] = loss of ŷ = g(w_values[j]·x + b_values[i]) on (x, y); shape (len(b), len(w))."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)  # (n,)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)  # (n,)
+    w = np.asarray(w_values, dtype=np.float64).reshape(-1)  # (W,)
+    b = np.asarray(b_values, dtype=np.float64).reshape(-1)  # (B,)
+    if activation == "linear" and loss == "mse":
+        return _linear_mse_grid(x, y, w, b)
+    return _pointwise_grid(x, y, w, b, activation, loss)
+
+
+def _linear_mse_grid(x, y, w, b) -> np.ndarray:
+    x_mean, y_mean = x.mean(), y.mean()
+    dx, dy = x - x_mean, y - y_mean
+    var_x, cov_xy, var_y = dx @ dx / x.size, dx @ dy / x.size, dy @ dy / x.size
+    curvature = (w * w * var_x - 2.0 * w * cov_xy + var_y)[None, :]  # (1, W)
+    offset = (w * x_mean)[None, :] + b[:, None] - y_mean  # (B, W)
+    return curvature + offset * offset
+
+
+def _pointwise_grid(x, y, w, b, activation, loss) -> np.ndarray:
+    g = ACTIVATIONS[activation]
+    grid = np.empty((b.size, w.size))
+    rows = max(1, CHUNK_ELEMENTS // max(1, w.size * x.size))
+    with np.errstate(all="ignore"):
+        for start in range(0, b.size, rows):
+            z = w[None, :, None] * x[None, None, :] + b[start : start + rows, None, None]  # (r, W, n)
+            if loss == "mse":
+                per_point = (g.f(z) - y) ** 2
+            elif activation == "sigmoid":  # the engine's exact from-logits cross-entropy
+                per_point = bce_logits_per_point(z, y)
+            else:
+                per_point = bce_per_point(g.f(z), y)
+            grid[start : start + rows] = per_point.mean(axis=-1)
+    return grid
