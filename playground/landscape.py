@@ -24,7 +24,22 @@ def loss_grid(x, y, w_values, b_values, activation: str = "linear", loss: str = 
     b = np.asarray(b_values, dtype=np.float64).reshape(-1)  # (B,)
     if activation == "linear" and loss == "mse":
         return _linear_mse_grid(x, y, w, b)
-    return _pointwise_grid(x, y, w, b, activation, loss)
+    return _pointwise_grid(x, np.ones_like(x), np.zeros_like(x), y, w, b, activation, loss)
+
+
+def loss_slice(u_input, v_input, offset, y, u_values, v_values, activation="linear", loss="mse"):
+    """L[i, j] = loss of ŷ = g(u_values[j]·u_input + v_values[i]·v_input + offset); (len(v), len(u)).
+
+    A slice of a bigger model's landscape through two parameters of its output neuron: u_input and
+    v_input (n,) are what those parameters multiply (1 for a bias), offset (n,) the rest of z.
+    """
+    u_input, v_input, offset, y = (
+        np.asarray(a, dtype=np.float64).reshape(-1) for a in (u_input, v_input, offset, y)
+    )
+    u, v = np.asarray(u_values, dtype=np.float64), np.asarray(v_values, dtype=np.float64)
+    if activation == "linear" and loss == "mse" and np.all(v_input == 1.0):
+        return _linear_mse_grid(u_input, y - offset, u, v)
+    return _pointwise_grid(u_input, v_input, offset, y, u, v, activation, loss)
 
 
 def _linear_mse_grid(x, y, w, b) -> np.ndarray:
@@ -36,13 +51,14 @@ def _linear_mse_grid(x, y, w, b) -> np.ndarray:
     return curvature + offset * offset
 
 
-def _pointwise_grid(x, y, w, b, activation, loss) -> np.ndarray:
+def _pointwise_grid(x, x_b, offset, y, w, b, activation, loss) -> np.ndarray:
     g = ACTIVATIONS[activation]
     grid = np.empty((b.size, w.size))
     rows = max(1, CHUNK_ELEMENTS // max(1, w.size * x.size))
+    wx = w[:, None] * x[None, :] + offset  # (W, n)
     with np.errstate(all="ignore"):
         for start in range(0, b.size, rows):
-            z = w[None, :, None] * x[None, None, :] + b[start : start + rows, None, None]  # (r, W, n)
+            z = wx[None, :, :] + b[start : start + rows, None, None] * x_b  # (r, W, n)
             if loss == "mse":
                 per_point = (g.f(z) - y) ** 2
             elif activation == "sigmoid":  # the engine's exact from-logits cross-entropy

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 
@@ -14,13 +17,20 @@ def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef[:-1], float(coef[-1])
 
 
-def logistic(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+def logistic(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float] | None:
     """Unpenalised logistic-regression weights (p,) and intercept: the optimum of sigmoid + cross-entropy.
 
-    On separable data no finite optimum exists; scikit-learn then stops at max_iter.
+    None on separable classes (their best weights are infinite) or when scikit-learn does not converge.
     """
     X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
-    model = LogisticRegression(C=np.inf, tol=1e-12, max_iter=10_000).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            model = LogisticRegression(C=np.inf, tol=1e-12, max_iter=2_000).fit(X, y)
+        except ConvergenceWarning:
+            return None
+    if model.score(X, y) == 1.0:  # perfectly separable: the likelihood keeps growing with |w|
+        return None
     return model.coef_[0], float(model.intercept_[0])
 
 

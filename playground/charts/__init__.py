@@ -1,0 +1,1 @@
+"""Plotly figures as plain dicts, built from engine results. No Streamlit here."""

@@ -1,0 +1,132 @@
+"""The fit panel: data and the network's prediction at each animation frame.
+
+One input: the prediction curve over x. Two inputs: the prediction as a heatmap over the plane.
+More inputs: predicted against actual values for a sample of points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import ACTIVATIONS
+from .panels import Panel
+from .style import EXACT, NEURON, TRAIN, VALIDATION, compact, padded_range
+
+CURVE_POINTS = 100
+HEATMAP_POINTS = 30
+MAX_SCATTER = 100
+
+
+def fit_panel(exp, frames: np.ndarray, reference=None) -> Panel:
+    """The panel for experiment `exp` at history frames `frames`; `reference` is the exact (w, b) or None."""
+    p = exp.X_train.shape[1]
+    if p == 1:
+        return _curve_panel(exp, frames, reference)
+    if p == 2:
+        return _plane_panel(exp, frames)
+    return _predicted_vs_actual_panel(exp, frames)
+
+
+def _points(X, y, name, color, symbol="circle", **extra) -> dict:
+    return {"type": "scatter", "mode": "markers", "name": name, "x": compact(X), "y": compact(y),
+            "marker": {"color": color, "size": 7, "symbol": symbol, "line": {"width": 0.5, "color": "#222"}},
+            **extra}
+
+
+def _x_label(exp, column: int = 0) -> str:
+    name = exp.dataset.feature_names[column]
+    return f"{name} (standardized)" if exp.settings.standardize else name
+
+
+def _curve_panel(exp, frames, reference) -> Panel:
+    h = exp.history
+    x_all = np.concatenate([exp.X_train[:, 0], exp.X_val[:, 0]])
+    x_range = padded_range(x_all, 0.05)
+    grid = np.linspace(*x_range, CURVE_POINTS)  # (G,)
+    curves = [h.predict(grid[:, None], frame) for frame in frames]  # F × (G,)
+    y_all = np.concatenate([exp.y_train, exp.y_val])
+    y_lo, y_hi = padded_range(y_all, 0.15)
+    span = y_hi - y_lo
+    traces = [_points(exp.X_train[:, 0], exp.y_train, "train", TRAIN)]
+    if len(exp.y_val):
+        traces.append(_points(exp.X_val[:, 0], exp.y_val, "validation", VALIDATION, "diamond"))
+    if reference is not None:
+        exact = ACTIVATIONS[h.activation].f(reference[0][0] * grid + reference[1])
+        traces.append({"type": "scatter", "mode": "lines", "name": "exact answer", "x": compact(grid),
+                       "y": compact(exact), "line": {"color": EXACT, "dash": "dash", "width": 2}})
+    traces.append({"type": "scatter", "mode": "lines", "name": "neuron", "x": compact(grid),
+                   "y": compact(curves[-1]), "line": {"color": NEURON, "width": 3}})
+    return Panel(
+        traces=traces,
+        xaxis={"title": {"text": _x_label(exp)}, "range": x_range},
+        yaxis={"title": {"text": exp.dataset.target_name}, "range": [y_lo - 0.5 * span, y_hi + 0.5 * span]
+               if _leaves_range(curves, y_lo, y_hi) else [y_lo, y_hi]},
+        animated=[len(traces) - 1],
+        frames=[[{"y": compact(curve)}] for curve in curves],
+    )
+
+
+def _leaves_range(curves, lo, hi) -> bool:
+    """Whether any curve goes far outside the data's range (then the axis gets more room)."""
+    return any(np.nanmin(c) < lo or np.nanmax(c) > hi for c in curves)
+
+
+def _plane_panel(exp, frames) -> Panel:
+    h = exp.history
+    X_all = np.vstack([exp.X_train, exp.X_val])
+    r1, r2 = padded_range(X_all[:, 0], 0.05), padded_range(X_all[:, 1], 0.05)
+    g1, g2 = np.linspace(*r1, HEATMAP_POINTS), np.linspace(*r2, HEATMAP_POINTS)
+    G1, G2 = np.meshgrid(g1, g2)  # (G2, G1) each
+    plane = np.column_stack([G1.ravel(), G2.ravel()])  # (G2·G1, 2)
+    surfaces = [h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]  # F × (G2, G1)
+    classify = exp.task == "classification"
+    z_range = (0.0, 1.0) if classify else tuple(padded_range(exp.y_train, 0.0))
+    heat = {"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
+            "z": [compact(row, 3) for row in surfaces[-1]], "zmin": z_range[0], "zmax": z_range[1],
+            "colorscale": "RdBu" if classify else "Viridis", "reversescale": classify, "opacity": 0.75,
+            "colorbar": {"title": {"text": "P(class 1)" if classify else "prediction"}, "len": 0.8},
+            "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}
+    marker = {"color": exp.y_train.tolist(), "colorscale": [[0, "#2166ac"], [1, "#b2182b"]], "size": 7,
+              "line": {"width": 1, "color": "#fff"}, "cmin": 0, "cmax": 1}
+    if not classify:
+        marker = {"color": TRAIN, "size": 6, "line": {"width": 1, "color": "#fff"}}
+    traces = [heat, {"type": "scatter", "mode": "markers", "name": "train", "x": compact(exp.X_train[:, 0]),
+                     "y": compact(exp.X_train[:, 1]), "marker": marker}]
+    if len(exp.y_val):
+        traces.append(_points(exp.X_val[:, 0], exp.X_val[:, 1], "validation", VALIDATION, "diamond"))
+    return Panel(
+        traces=traces,
+        xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
+        yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
+        animated=[0],
+        frames=[[{"z": [compact(row, 3) for row in s]}] for s in surfaces],
+        redraw=True,
+    )
+
+
+def _predicted_vs_actual_panel(exp, frames) -> Panel:
+    h = exp.history
+    rng = np.random.default_rng(0)
+    rows = np.sort(rng.choice(len(exp.y_train), size=min(MAX_SCATTER, len(exp.y_train)), replace=False))
+    X, y = exp.X_train[rows], exp.y_train[rows]
+    predictions = [h.predict(X, frame) for frame in frames]  # F × (m,)
+    classify = exp.task == "classification"
+    x_values = y + rng.uniform(-0.15, 0.15, y.size) if classify else y
+    y_range = [-0.05, 1.05] if classify else padded_range(np.concatenate([y, predictions[-1]]), 0.1)
+    x_range = [-0.4, 1.4] if classify else y_range
+    traces = [{"type": "scatter", "mode": "lines", "name": "perfect prediction", "x": x_range,
+               "y": x_range if not classify else [0.5, 0.5],
+               "line": {"color": EXACT, "dash": "dash", "width": 1.5}},
+              {"type": "scatter", "mode": "markers", "name": "train points", "x": compact(x_values),
+               "y": compact(predictions[-1]), "marker": {"color": NEURON, "size": 7, "opacity": 0.75}}]
+    if classify:
+        traces[0]["name"] = "decision threshold 0.5"
+    return Panel(
+        traces=traces,
+        xaxis={"title": {"text": f"actual {exp.dataset.target_name}" + (" (jittered)" if classify else "")},
+               "range": x_range, **({"tickvals": [0, 1]} if classify else {})},
+        yaxis={"title": {"text": "predicted " + ("probability" if classify else exp.dataset.target_name)},
+               "range": y_range},
+        animated=[1],
+        frames=[[{"y": compact(p)}] for p in predictions],
+    )

@@ -1,0 +1,74 @@
+"""Colours, number compaction, frame picking and the animation controls shared by every chart.
+
+Colours are set on every trace so the figures read the same on Streamlit's light and dark themes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TRAIN = "#1f77b4"  # blue
+VALIDATION = "#ff7f0e"  # orange
+NEURON = "#d62728"  # red: the neuron's current prediction
+EXACT = "#2ca02c"  # green: the closed-form answer
+PATH = "#ff4b4b"
+MARKER_EDGE = "#111111"
+SERIES = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+          "#bcbd22", "#17becf")
+MAX_ANIMATION_FRAMES = 120
+
+
+def compact(values, digits: int = 5) -> list:
+    """Numbers rounded to `digits` significant figures as a JSON-ready list (smaller payloads)."""
+    array = np.asarray(values, dtype=np.float64)
+    return [float(f"{v:.{digits}g}") for v in array.ravel()] if array.size else []
+
+
+def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
+    """At most `max_frames` evenly spaced frame numbers, always including the first and the last."""
+    if n_frames <= max_frames:
+        return np.arange(n_frames)
+    return np.unique(np.round(np.linspace(0, n_frames - 1, max_frames)).astype(int))
+
+
+def padded_range(values, pad: float = 0.08) -> list[float]:
+    """[lo, hi] of the finite values with a margin, never empty."""
+    array = np.asarray(values, dtype=np.float64)
+    array = array[np.isfinite(array)]
+    lo, hi = (float(array.min()), float(array.max())) if array.size else (0.0, 1.0)
+    span = hi - lo or max(abs(hi), 1.0)
+    return [lo - pad * span, hi + pad * span]
+
+
+def animation_controls(labels: list[str], redraw: bool, duration_ms: int = 80) -> dict:
+    """Layout entries for Play/Pause buttons and a frame slider, running in the browser only."""
+    play = {"frame": {"duration": duration_ms, "redraw": redraw}, "transition": {"duration": 0},
+            "fromcurrent": False, "mode": "immediate"}
+    pause = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate", "transition": {"duration": 0}}
+    return {
+        "updatemenus": [{
+            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.16, "xanchor": "left",
+            "yanchor": "top", "pad": {"t": 0, "r": 10}, "showactive": False,
+            "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
+                        {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}],
+        }],
+        "sliders": [{
+            "active": len(labels) - 1, "x": 0.16, "len": 0.84, "y": -0.10, "yanchor": "top",
+            "currentvalue": {"prefix": "", "visible": True, "xanchor": "right", "font": {"size": 14}},
+            "pad": {"t": 0},
+            "steps": [{"label": label, "method": "animate",
+                       "args": [[label], {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate",
+                                          "transition": {"duration": 0}}]} for label in labels],
+        }],
+    }
+
+
+def base_layout(title: str = "", height: int = 460) -> dict:
+    """Margins, legend and height shared by the page's figures."""
+    return {
+        "title": {"text": title, "x": 0.0, "xanchor": "left"},
+        "height": height,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
+        "hovermode": "closest",
+    }

@@ -1,0 +1,122 @@
+"""From settings to a finished run: data, split, scaling, training and the exact answer beside it.
+
+Pure Python/NumPy/scikit-learn (no Streamlit): the page caches `run_experiment` on its inputs.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, replace
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from .data import CLASSIFICATION, DataError, Dataset, load_csv
+from .datasets import UPLOAD, make_dataset
+from .engine import History, TrainingRun
+from .settings import MAX_STEPS, Settings
+
+
+@dataclass(frozen=True, eq=False)
+class Experiment:
+    """A finished run and everything needed to draw it."""
+
+    settings: Settings  # as actually run (batch size and epochs possibly trimmed)
+    dataset: Dataset  # after feature selection, before scaling
+    X_train: np.ndarray  # (n_train, p), scaled if settings.standardize
+    y_train: np.ndarray  # (n_train,)
+    X_val: np.ndarray  # (n_val, p)
+    y_val: np.ndarray  # (n_val,)
+    loss: str  # "mse" or "bce"
+    history: History
+    scaler: StandardScaler | None
+    notices: tuple[str, ...]  # what was adjusted, in words for the page
+
+    @property
+    def task(self) -> str:
+        """"regression" or "classification"."""
+        return self.dataset.task
+
+
+def resolve_loss(settings: Settings, task: str) -> str:
+    """The loss to train with: the user's override, or MSE for numbers and cross-entropy for classes."""
+    if settings.loss != "auto":
+        return settings.loss
+    return "bce" if task == CLASSIFICATION else "mse"
+
+
+def load_dataset(settings: Settings, upload: bytes | None = None) -> Dataset:
+    """The dataset the settings name, with the chosen features; raises DataError for unusable data."""
+    if settings.dataset == UPLOAD:
+        if upload is None:
+            raise DataError("Upload a CSV file in the sidebar to use your own data.")
+        data = load_csv(io.BytesIO(upload))
+    else:
+        data = make_dataset(settings.dataset, settings.n_points, settings.noise, settings.seed,
+                            settings.digit_target)
+    return select_features(data, settings.features)
+
+
+def select_features(data: Dataset, features: str) -> Dataset:
+    """Keep the comma-separated feature names in `features` (all when empty; unknown names ignored)."""
+    wanted = [name for name in features.split(",") if name in data.feature_names]
+    if not wanted or wanted == list(data.feature_names):
+        return data
+    if data.table is not None:
+        return data.select(wanted, data.target_name)
+    columns = [data.feature_names.index(name) for name in wanted]
+    return replace(data, X=data.X[:, columns], feature_names=tuple(wanted))
+
+
+def split(data: Dataset, settings: Settings):
+    """Train/validation split (stratified for classes when possible), seeded."""
+    n_val = int(round(settings.validation_split * data.n))
+    if n_val == 0 or data.n - n_val < 2:
+        return data.X, data.X[:0], data.y, data.y[:0]
+    stratify = data.y if data.task == CLASSIFICATION and _can_stratify(data.y, n_val) else None
+    return train_test_split(data.X, data.y, test_size=n_val, random_state=settings.seed, stratify=stratify)
+
+
+def _can_stratify(y: np.ndarray, n_val: int) -> bool:
+    counts = np.unique(y, return_counts=True)[1]
+    return counts.min() >= 2 and n_val >= counts.size and y.size - n_val >= counts.size
+
+
+def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]:
+    """Batch size clamped to the training set and epochs trimmed to the step budget, with notices."""
+    notices = []
+    if settings.batch_size > n_train:
+        settings = replace(settings, batch_size=n_train)
+    steps_per_epoch = -(-n_train // settings.batch_size)
+    max_epochs = max(1, MAX_STEPS // steps_per_epoch)
+    if settings.epochs > max_epochs:
+        notices.append(
+            f"{settings.epochs} epochs of {steps_per_epoch} steps is more than this page runs at once "
+            f"({MAX_STEPS:,} updates): trained {max_epochs} epochs. A larger batch size allows more epochs."
+        )
+        settings = replace(settings, epochs=max_epochs)
+    return settings, notices
+
+
+def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
+    """Load, split, scale and train as the settings say; raises DataError for unusable data."""
+    data = load_dataset(settings, upload)
+    X_train, X_val, y_train, y_val = split(data, settings)
+    scaler = StandardScaler().fit(X_train) if settings.standardize else None
+    if scaler is not None:
+        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    settings, notices = fit_settings(settings, len(y_train))
+    loss = resolve_loss(settings, data.task)
+    if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
+        raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "
+                        "Choose mean squared error.")
+    run = TrainingRun(
+        X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
+        learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
+        shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
+        hidden_activation=settings.hidden_activation,
+        validation=(X_val, y_val) if len(y_val) else None,
+    )
+    history = run.run(progress)
+    return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices))

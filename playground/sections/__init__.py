@@ -1,0 +1,1 @@
+"""Page sections: one module per part of the page; each renders itself with Streamlit."""

@@ -1,0 +1,126 @@
+"""The sidebar, generated from the settings schema: one widget per field, grouped Data / Model / Training."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+
+import streamlit as st
+
+from ..data import DataError
+from ..datasets import DATASETS, UPLOAD
+from ..settings import GROUPS, Settings
+from . import state
+
+
+def _on_dataset_change() -> None:
+    """Switching dataset applies what suits it (output activation, scaling, number of points)."""
+    key = st.session_state[state.widget_key("dataset")]
+    base = replace(state.settings(), dataset=key, features="")
+    new, _ = Settings.from_mapping(DATASETS[key].recommended, base=base)
+    state.apply_settings(new)
+
+
+def _new_data() -> None:
+    current = state.settings()
+    state.apply_settings(replace(current, seed=(current.seed + 1) % 1_000_000))
+
+
+def _visible(name: str, values: dict, n_features: int) -> bool:
+    """Whether the control for `name` matters given the values chosen above it."""
+    spec = DATASETS[values.get("dataset", "line")]
+    return {
+        "digit_target": values.get("dataset") == "digits",
+        "features": n_features > 1,
+        "n_points": spec.generated,
+        "noise": spec.generated,
+        "hidden_units": values.get("hidden_layers", 0) > 0,
+        "hidden_activation": values.get("hidden_layers", 0) > 0,
+    }.get(name, True)
+
+
+def _widget(f, key: str, container, n_train: int, feature_names: tuple[str, ...]):
+    """Draw the widget for schema field `f` and return its value in the field's type."""
+    meta = f.metadata
+    label, help_text, kind = meta["label"], meta["help"], meta["kind"]
+    if kind == "choice":
+        options = meta["options"]
+        on_change = _on_dataset_change if f.name == "dataset" else None
+        return container.selectbox(label, list(options), format_func=options.get, key=key, help=help_text,
+                                   on_change=on_change)
+    if kind == "bool":
+        return container.toggle(label, key=key, help=help_text)
+    if kind == "log":
+        return container.select_slider(label, options=meta["values"], format_func=lambda v: f"{v:g}", key=key,
+                                       help=help_text)
+    if kind == "features":
+        chosen = container.multiselect(label, feature_names, key=key + "_list", help=help_text,
+                                       placeholder="all features")
+        return ",".join(chosen)
+    if f.name == "seed":
+        return container.number_input(label, meta["min"], meta["max"], step=1, key=key, help=help_text)
+    hi = n_train if f.name == "batch_size" else meta["max"]
+    return container.slider(label, meta["min"], hi, step=meta["step"], key=key, help=help_text)
+
+
+def _prepare_widget_state(f, key: str, value, n_train: int, feature_names) -> None:
+    """Seed the widget's state from the canonical settings (first render, or after a preset/URL)."""
+    if f.metadata["kind"] == "features":
+        names = [n for n in value.split(",") if n in feature_names]
+        if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
+            st.session_state[key + "_list"] = names
+        return
+    if f.name == "batch_size":
+        value = min(st.session_state.get(key, value), n_train)
+        st.session_state[key] = value
+    elif key not in st.session_state:
+        st.session_state[key] = value
+
+
+def _batch_caption(batch_size: int, n_train: int) -> str:
+    if batch_size >= n_train:
+        return f"**Full batch**: all {n_train} training points per update, 1 update per epoch."
+    if batch_size == 1:
+        return f"**Stochastic**: one point per update, {n_train} updates per epoch."
+    return f"**Mini-batch**: {batch_size} points per update, {-(-n_train // batch_size)} updates per epoch."
+
+
+def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
+    """Draw every visible control and return the settings they now say."""
+    current = state.settings()
+    bar = st.sidebar
+    values: dict = {}
+    try:
+        n_rows, feature_names, _ = state.cached_dataset_shape(current, state.upload_bytes())
+    except (DataError, ValueError):
+        n_rows, feature_names = 2, ()
+    n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
+    for group in GROUPS:
+        bar.subheader(group)
+        for f in fields(Settings):
+            if f.metadata["group"] != group:
+                continue
+            value = getattr(current, f.name)
+            if f.name in hidden_controls or not _visible(f.name, values, len(feature_names)):
+                values[f.name] = value
+                continue
+            key = state.widget_key(f.name)
+            _prepare_widget_state(f, key, value, n_train, feature_names)
+            values[f.name] = _widget(f, key, bar, n_train, feature_names)
+            if f.name == "dataset" and values[f.name] == UPLOAD:
+                _upload_widget(bar)
+            if f.name == "seed" and "seed" not in hidden_controls:
+                bar.button("🎲 New data", on_click=_new_data, help="Draw new random data and starting weights.")
+            if f.name == "batch_size":
+                bar.caption(_batch_caption(values[f.name], n_train))
+    new, notices = Settings.from_mapping(values, base=current)
+    st.session_state["settings"] = new
+    state.add_notices(notices)
+    return new
+
+
+def _upload_widget(bar) -> None:
+    """The CSV uploader; its bytes are kept in the session so reruns and other tabs can use them."""
+    file = bar.file_uploader("CSV file", type=["csv", "txt", "tsv"], key="csv_file",
+                             help="A table with a header row. You choose the target and features after loading.")
+    if file is not None:
+        st.session_state[state.UPLOAD_KEY] = file.getvalue()

@@ -1,0 +1,106 @@
+"""Session state, URL state and the cached engine results the sections share.
+
+The canonical settings of a session live in `st.session_state["settings"]` (a `Settings`). Widgets
+have keys "w_<field>"; the sidebar copies their values into the canonical settings after each run,
+so a control that is hidden or not shown keeps its value. Caches key on content only (settings,
+uploaded bytes, arrays), never on anything shared and mutable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, replace
+
+import numpy as np
+import streamlit as st
+
+from ..data import DataError
+from ..experiment import Experiment, load_dataset, run_experiment
+from ..reference import reference_answer
+from ..settings import Settings
+
+WIDGET_PREFIX = "w_"
+UPLOAD_KEY = "upload_bytes"
+CACHE_ENTRIES = 64  # per cached function, shared by all sessions of the server
+
+
+def widget_key(name: str) -> str:
+    """Session-state key of the widget for setting `name`."""
+    return WIDGET_PREFIX + name
+
+
+def settings() -> Settings:
+    """This session's current settings."""
+    return st.session_state.setdefault("settings", Settings())
+
+
+def apply_settings(new: Settings) -> None:
+    """Make `new` the session's settings and move every widget to its value on the next render."""
+    st.session_state["settings"] = new
+    for name, value in asdict(new).items():
+        st.session_state[widget_key(name)] = value
+
+
+def add_notices(notices: list[str]) -> None:
+    """Queue small notices (e.g. about URL values that were clamped) to show once on the page."""
+    st.session_state.setdefault("notices", []).extend(notices)
+
+
+def pop_notices() -> list[str]:
+    """The queued notices, emptied."""
+    return st.session_state.pop("notices", [])
+
+
+def upload_bytes() -> bytes | None:
+    """The bytes of this session's uploaded CSV, if any."""
+    return st.session_state.get(UPLOAD_KEY)
+
+
+def url_settings_to_query(current: Settings, extra: dict[str, str]) -> None:
+    """Write the settings that differ from the defaults (plus view flags) into the URL."""
+    wanted = {**current.to_query(), **extra}
+    if dict(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def fingerprint(data: bytes | None) -> str:
+    """A short content hash, to show and to key on."""
+    return hashlib.sha256(data or b"").hexdigest()[:12]
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_dataset_shape(current: Settings, upload: bytes | None) -> tuple[int, tuple[str, ...], str]:
+    """(rows, feature names, task) of the dataset the settings name, before feature selection."""
+    data = load_dataset(replace(current, features=""), upload)
+    return data.n, data.feature_names, data.task
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
+    """The finished run for these settings and this uploaded file (cached on both, by content)."""
+    return run_experiment(current, upload)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_reference(X: np.ndarray, y: np.ndarray, activation: str, loss: str):
+    """The closed-form answer for a single neuron on this data, cached on the data's content."""
+    return reference_answer(X, y, activation, loss)
+
+
+def reference_for(exp: Experiment):
+    """The exact (w, b) a single neuron should reach, or None (hidden layers, no closed form)."""
+    if exp.settings.hidden:
+        return None
+    return cached_reference(exp.X_train, exp.y_train, exp.settings.activation, exp.loss)
+
+
+def experiment_or_message(current: Settings) -> Experiment | None:
+    """The run, or None after showing why it could not run (bad data or settings), never a traceback."""
+    try:
+        return cached_experiment(current, upload_bytes())
+    except DataError as error:
+        st.warning(str(error), icon="📄")
+    except ValueError as error:
+        st.error(f"These settings cannot be trained: {error}", icon="⚠️")
+    return None
+

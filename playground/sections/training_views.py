@@ -1,0 +1,94 @@
+"""The training tabs: fit and landscape animated together, the loss curve, and the parameters per step."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from ..charts.curves import loss_figure, parameters_figure
+from ..charts.fit import fit_panel
+from ..charts.landscape import (
+    compute_slice,
+    default_slice_parameters,
+    landscape_panel,
+    output_parameter_names,
+    surface_figure,
+)
+from ..charts.panels import compose
+from ..charts.style import frame_indices
+from ..experiment import Experiment
+from . import state
+
+PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
+
+
+def frame_labels(exp: Experiment, frames: np.ndarray) -> list[str]:
+    """'epoch e · step k' for each animation frame (unique, since steps are)."""
+    h = exp.history
+    return [f"epoch {h.epoch[f]} · step {h.step[f]}" for f in frames]
+
+
+@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
+def cached_slice(_exp: Experiment, key: tuple, reference, u: int, v: int):
+    """The landscape slice for a run; `key` (settings + upload hash) identifies the run."""
+    return compute_slice(_exp, reference, u, v)
+
+
+def _slice_choice(exp: Experiment) -> tuple[int, int]:
+    names = output_parameter_names(exp)
+    u, v = default_slice_parameters(exp)
+    if len(names) <= 2:
+        return u, v
+    left, right = st.columns(2)
+    u = left.selectbox("Landscape x-axis", range(len(names)), index=u, format_func=names.__getitem__,
+                       key="slice_u")
+    v = right.selectbox("Landscape y-axis", range(len(names)), index=v, format_func=names.__getitem__,
+                        key="slice_v")
+    if u == v:
+        st.caption("Pick two different parameters; showing the bias on the y-axis.")
+        v = len(names) - 1 if u != len(names) - 1 else 0
+    return u, v
+
+
+def run_key(exp: Experiment) -> tuple:
+    """What identifies a run for caches: its settings and the uploaded file's content hash."""
+    return exp.settings, state.fingerprint(state.upload_bytes())
+
+
+def render_fit_and_landscape(exp: Experiment, reference) -> None:
+    """The fit animation and the loss landscape with the optimizer's path, playing together."""
+    u, v = _slice_choice(exp)
+    ls = cached_slice(exp, run_key(exp), reference, u, v)
+    frames = frame_indices(len(exp.history.step))
+    fit_reference = reference if exp.X_train.shape[1] == 1 else None
+    figure = compose([fit_panel(exp, frames, fit_reference), landscape_panel(ls, frames)],
+                     frame_labels(exp, frames), height=500)
+    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key="fit_landscape")
+    where = "a slice through the final weights (other parameters held fixed)" if ls.is_slice else "over (w, b)"
+    st.caption(f"Left: the data and the network's prediction. Right: the loss {where}, log scale; "
+               f"the white line is the path the optimizer took, ■ the start, ★ the {ls.optimum_label}. "
+               "▶ Play runs both in your browser.")
+    _surface_toggle(ls)
+
+
+@st.fragment
+def _surface_toggle(ls) -> None:
+    if st.toggle("Show the loss as a 3-D surface", key="surface_3d"):
+        st.plotly_chart(surface_figure(ls), width="stretch", config=PLOTLY_CONFIG, key="surface")
+
+
+@st.fragment
+def render_loss(exp: Experiment) -> None:
+    """Loss per epoch (train, validation, per batch) with a log-scale switch."""
+    log_scale = st.toggle("Log scale", value=True, key="loss_log")
+    st.plotly_chart(loss_figure(exp.history, exp.loss, log_scale), width="stretch", config=PLOTLY_CONFIG,
+                    key="loss_curve")
+    st.caption("Each grey wiggle is one batch's loss: noisy with small batches, smooth with the full batch. "
+               "A validation loss rising while the train loss falls means overfitting.")
+
+
+def render_parameters(exp: Experiment, reference) -> None:
+    """The output neuron's weights and bias at every step, as notebook 001 plots them."""
+    exact = None if reference is None else np.append(reference[0], reference[1])
+    st.plotly_chart(parameters_figure(exp.history, output_parameter_names(exp), exact), width="stretch",
+                    config=PLOTLY_CONFIG, key="parameters")

@@ -1,0 +1,54 @@
+"""The shareable link: settings from the query string on arrival, and back into it after every change.
+
+Besides the settings (named as the schema's fields), the URL may carry `<field>_hide=true` to hide a
+control (as TensorFlow Playground does), `lesson=<id>` and `presenter=true`.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..settings import FIELDS, Settings
+from . import state
+
+HIDE_SUFFIX = "_hide"
+VIEW_FLAGS = ("lesson", "presenter")
+
+
+def _truthy(value: str) -> bool:
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def start_session() -> None:
+    """On a session's first run, take settings, hidden controls and view flags from the URL."""
+    if "settings" in st.session_state:
+        return
+    params = st.query_params.to_dict()
+    current, notices = Settings.from_query(params)
+    hidden = {name.removesuffix(HIDE_SUFFIX) for name, value in params.items()
+              if name.endswith(HIDE_SUFFIX) and name.removesuffix(HIDE_SUFFIX) in FIELDS and _truthy(value)}
+    unknown = [name for name in params
+               if name not in FIELDS and name not in VIEW_FLAGS and not name.endswith(HIDE_SUFFIX)]
+    if unknown:
+        notices.append("Ignored unknown link parameters: " + ", ".join(sorted(unknown))[:200] + ".")
+    st.session_state["hidden_controls"] = frozenset(hidden)
+    st.session_state["view_flags"] = {k: params[k] for k in VIEW_FLAGS if k in params}
+    state.apply_settings(current)
+    state.add_notices(notices)
+
+
+def hidden_controls() -> frozenset[str]:
+    """Controls the link asked to hide."""
+    return st.session_state.get("hidden_controls", frozenset())
+
+
+def view_flag(name: str) -> str | None:
+    """A view flag from the link (lesson id, presenter), if given."""
+    return st.session_state.get("view_flags", {}).get(name)
+
+
+def write(current: Settings) -> None:
+    """Put the current settings (only what differs from the defaults), hides and view flags in the URL."""
+    extra = {f"{name}{HIDE_SUFFIX}": "true" for name in sorted(hidden_controls())}
+    extra.update(st.session_state.get("view_flags", {}))
+    state.url_settings_to_query(current, extra)

@@ -1,0 +1,210 @@
+"""The one settings schema: every control of the page, declared once.
+
+Each field of `Settings` carries its metadata (kind, range, step, options, label, help, group).
+From it come the sidebar widgets (sections/sidebar.py), the shareable URL (`to_query` /
+`from_query`), the lesson presets (lessons.py) and the validation (`Settings.validated`): values
+outside a range are clamped and unknown ones ignored, each with a notice, never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .datasets import DATASETS, DIGIT_TARGETS
+from .engine import ACTIVATIONS, OPTIMIZERS
+
+GROUPS = ("Data", "Model", "Training")
+
+# Learning rates on a log scale, 1e-4 … 10: 1, 1.5, 2, 3, 4, 5, 6, 8 per decade (0.6 is seed 000's).
+LEARNING_RATES = tuple(
+    round(m * 10.0**d, 10) for d in range(-4, 1) for m in (1, 1.5, 2, 3, 4, 5, 6, 8)
+) + (10.0,)
+MAX_EPOCHS = 500
+MAX_POINTS = 2000
+MAX_STEPS = 60_000  # updates per run; longer requests are trimmed (fewer epochs) with a message
+
+_NAMES = {"linear": "Linear", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
+          "sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
+ACTIVATION_LABELS = {key: _NAMES[key] for key in ACTIVATIONS}  # the engine decides what exists
+OPTIMIZER_LABELS = {key: _NAMES[key] for key in OPTIMIZERS}
+LOSS_LABELS = {"auto": "From the task", "mse": "Mean squared error", "bce": "Cross-entropy"}
+
+
+def _meta(kind: str, default, label: str, help: str, group: str, **extra) -> Any:
+    return field(default=default, metadata={"kind": kind, "label": label, "help": help, "group": group, **extra})
+
+
+def choice(default: str, options: dict[str, str], label: str, help: str, group: str) -> Any:
+    """A field picked from `options` (value → label)."""
+    return _meta("choice", default, label, help, group, options=options)
+
+
+def integer(default: int, lo: int, hi: int, label: str, help: str, group: str, step: int = 1) -> Any:
+    """An integer field in [lo, hi]."""
+    return _meta("int", default, label, help, group, min=lo, max=hi, step=step)
+
+
+def number(default: float, lo: float, hi: float, step: float, label: str, help: str, group: str) -> Any:
+    """A float field in [lo, hi]."""
+    return _meta("float", default, label, help, group, min=lo, max=hi, step=step)
+
+
+def log_number(default: float, values: tuple[float, ...], label: str, help: str, group: str) -> Any:
+    """A float field picked from a log-spaced ladder of values (a URL value snaps to the nearest)."""
+    return _meta("log", default, label, help, group, values=values, min=values[0], max=values[-1])
+
+
+def flag(default: bool, label: str, help: str, group: str) -> Any:
+    """An on/off field."""
+    return _meta("bool", default, label, help, group)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything that decides a run: the same settings give the same data, run and charts."""
+
+    # Data
+    dataset: str = choice(
+        "line", {key: d.label for key, d in DATASETS.items()}, "Dataset",
+        "Which data the neuron learns from.", "Data",
+    )
+    digit_target: str = choice(
+        "odd", DIGIT_TARGETS, "Digits target", "What the digits model answers (digits dataset only).", "Data"
+    )
+    features: str = _meta(
+        "features", "", "Features", "Input columns (multi-feature datasets). Empty = all.", "Data"
+    )
+    n_points: int = integer(
+        100, 4, MAX_POINTS, "Number of points", "How many points to generate (generated datasets).", "Data"
+    )
+    noise: float = number(
+        1.0, 0.0, 3.0, 0.1, "Noise (× the notebook's)",
+        "Scales the random noise of generated datasets; 1 = as in the notebook.", "Data",
+    )
+    validation_split: float = number(
+        0.2, 0.0, 0.5, 0.05, "Validation fraction",
+        "Share of the points held out to measure generalisation (never trained on).", "Data",
+    )
+    standardize: bool = flag(
+        False, "Standardize features", "Rescale each feature to mean 0 and standard deviation 1.", "Data"
+    )
+    seed: int = integer(
+        0, 0, 999_999, "Seed", "Fixes the data, the starting weights and the batch order.", "Data"
+    )
+    # Model
+    activation: str = choice(
+        "linear", ACTIVATION_LABELS, "Output activation",
+        "g in ŷ = g(w·x + b). Sigmoid turns the neuron into logistic regression.", "Model",
+    )
+    hidden_layers: int = integer(
+        0, 0, 3, "Hidden layers", "Layers of neurons between input and output (0 = a single neuron).", "Model"
+    )
+    hidden_units: int = integer(4, 1, 16, "Neurons per hidden layer", "Width of each hidden layer.", "Model")
+    hidden_activation: str = choice(
+        "tanh", ACTIVATION_LABELS, "Hidden activation", "Activation of the hidden neurons.", "Model"
+    )
+    loss: str = choice(
+        "auto", LOSS_LABELS, "Loss",
+        "What training minimises. 'From the task': MSE for numbers, cross-entropy for classes.", "Model",
+    )
+    # Training
+    optimizer: str = choice(
+        "adam", OPTIMIZER_LABELS, "Optimizer", "How each gradient becomes a step on the weights.", "Training"
+    )
+    learning_rate: float = log_number(
+        0.6, LEARNING_RATES, "Learning rate", "Size of each step. Too big and the loss explodes.", "Training"
+    )
+    batch_size: int = integer(
+        32, 1, MAX_POINTS, "Batch size",
+        "Points per update: 1 = stochastic, all = full batch, in between = mini-batch.", "Training",
+    )
+    epochs: int = integer(30, 1, MAX_EPOCHS, "Epochs", "Passes over the training data.", "Training")
+    shuffle: bool = flag(True, "Shuffle each epoch", "Draw the batches in a new random order each epoch.", "Training")
+
+    def validated(self) -> tuple[Settings, list[str]]:
+        """A copy with every value coerced into its range, and a notice for each change."""
+        return Settings.from_mapping(asdict(self))
+
+    @classmethod
+    def from_mapping(cls, raw: dict[str, Any], base: Settings | None = None) -> tuple[Settings, list[str]]:
+        """Settings from loose values (URL strings, JSON, presets) on top of `base`, plus notices."""
+        base = base or cls()
+        values, notices = {}, []
+        for f in fields(cls):
+            if f.name not in raw:
+                continue
+            value, notice = _coerce(f, raw[f.name])
+            if notice:
+                notices.append(notice)
+            if value is not MISSING:
+                values[f.name] = value
+        return replace(base, **values), notices
+
+    @classmethod
+    def from_query(cls, params: dict[str, str]) -> tuple[Settings, list[str]]:
+        """Settings from URL query parameters; names that are not settings are left to the caller."""
+        return cls.from_mapping({k: v for k, v in params.items() if k in FIELDS})
+
+    def to_query(self) -> dict[str, str]:
+        """URL query parameters for every setting that differs from its default."""
+        defaults = Settings()
+        return {
+            f.name: _to_text(getattr(self, f.name))
+            for f in fields(self)
+            if getattr(self, f.name) != getattr(defaults, f.name)
+        }
+
+    @property
+    def hidden(self) -> tuple[int, ...]:
+        """Hidden layer sizes, e.g. (4,) or ()."""
+        return (self.hidden_units,) * self.hidden_layers
+
+
+FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _to_text(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _coerce(f, raw) -> tuple[Any, str | None]:
+    """(value, notice) for one field; MISSING means the raw value is unusable and ignored."""
+    meta, label = f.metadata, f.metadata["label"]
+    kind = meta["kind"]
+    if isinstance(raw, list | tuple):  # a repeated URL parameter: the last one wins
+        raw = raw[-1] if raw else ""
+    text = str(raw).strip()
+    if kind == "choice":
+        if text in meta["options"]:
+            return text, None
+        return MISSING, f"{label}: '{text[:40]}' is not an option; kept the current value."
+    if kind == "bool":
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True, None
+        if text.lower() in ("0", "false", "no", "off"):
+            return False, None
+        return MISSING, f"{label}: '{text[:40]}' is not on/off; kept the current value."
+    if kind == "features":
+        return ",".join(part.strip() for part in text.split(",") if part.strip())[:2000], None
+    try:
+        number_ = float(text)
+    except ValueError:
+        return MISSING, f"{label}: '{text[:40]}' is not a number; kept the current value."
+    if not math.isfinite(number_):
+        return MISSING, f"{label}: '{text[:40]}' is not a finite number; kept the current value."
+    lo, hi = meta["min"], meta["max"]
+    clamped = min(max(number_, lo), hi)
+    notice = None if clamped == number_ else f"{label}: {text[:40]} is outside {lo:g}–{hi:g}; using {clamped:g}."
+    if kind == "int":
+        return int(round(clamped)), notice
+    if kind == "log":
+        nearest = min(meta["values"], key=lambda v: abs(math.log(v) - math.log(clamped)))
+        if notice is None and not math.isclose(nearest, clamped, rel_tol=1e-9):
+            notice = f"{label}: {text[:40]} is not on the scale; using the nearest, {nearest:g}."
+        return nearest, notice
+    step = meta["step"]
+    return round(lo + round((clamped - lo) / step) * step, 10), notice
