@@ -15,7 +15,7 @@ exp = state.experiment_or_message(current)
 if exp is not None:
     reference = state.reference_for(exp)
     summary.render(exp, reference)
-    tabs = st.tabs(["Fit & landscape", "Loss", "Parameters"], key="view", on_change="rerun")
+    tabs = st.tabs(["Fit & landscape", "Loss", "Parameters"], key="view", on_change="rerun", bind="query-params")
     with tabs[0]:
         if tabs[0].open:
             training_views.render_fit_and_landscape(exp, reference)

@@ -89,6 +89,8 @@ _UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
 
 @dataclass(frozen=True)
 class _Dialect:
+    """How the file writes its columns and decimals."""
+
     separator: str
     decimal: str
 
@@ -141,7 +143,7 @@ def _decode(raw: bytes) -> str:
     if not raw:
         raise DataError("The file is empty (0 bytes).")
     _reject_known_binary_formats(raw)
-    text = _decode_text(raw)
+    text = _decode_text(raw).lstrip("\ufeff")
     _reject_control_characters(text)
     if not text.strip():
         raise DataError("The file contains only whitespace: there is no header and no data.")
@@ -207,13 +209,21 @@ def _detect_decimal(sample: str, separator: str) -> str:
 
 def _read_cells(text: str, separator: str, skipped_lines: int) -> pd.DataFrame:
     """Every cell as a string, row 0 being the header; DataError if the shape breaks the limits or the CSV."""
-    columns = _parse_cells(text, separator, skipped_lines, rows=1).shape[1]
+    columns = _count_header_fields(text, separator)
     if columns > MAX_COLUMNS:
         raise DataError(f"The file has {columns:,} columns; the limit is {MAX_COLUMNS}.")
     cells = _parse_cells(text, separator, skipped_lines, rows=MAX_ROWS + 2)
     if len(cells) > MAX_ROWS + 1:
         raise DataError(f"The file has more than {MAX_ROWS:,} data rows, the limit.")
     return cells
+
+
+def _count_header_fields(text: str, separator: str) -> int:
+    """How many fields the header has, read by the stdlib csv reader (pandas is slow on very wide rows)."""
+    try:
+        return len(next(csv.reader(io.StringIO(text), delimiter=separator)))
+    except csv.Error as error:
+        raise DataError(f"The header line could not be read: {error}.") from error
 
 
 def _parse_cells(text: str, separator: str, skipped_lines: int, rows: int) -> pd.DataFrame:
@@ -223,6 +233,8 @@ def _parse_cells(text: str, separator: str, skipped_lines: int, rows: int) -> pd
             io.StringIO(text), sep=separator, header=None, dtype=str, na_filter=False,
             skip_blank_lines=False, nrows=rows,
         )
+    except pd.errors.EmptyDataError as error:
+        raise DataError("The file has no header row: no columns were found.") from error
     except pd.errors.ParserError as error:
         raise DataError(_explain_parser_error(str(error), separator, skipped_lines)) from error
 

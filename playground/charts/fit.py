@@ -99,7 +99,7 @@ def _plane_panel(exp, frames) -> Panel:
         xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
         yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
         animated=[0],
-        frames=[[{"z": [compact(row, 3) for row in s]}] for s in surfaces],
+        frames=[[{"type": "heatmap", "z": [compact(row, 3) for row in s]}] for s in surfaces],
         redraw=True,
     )
 

@@ -56,11 +56,18 @@ def upload_bytes() -> bytes | None:
     return st.session_state.get(UPLOAD_KEY)
 
 
-def url_settings_to_query(current: Settings, extra: dict[str, str]) -> None:
-    """Write the settings that differ from the defaults (plus view flags) into the URL."""
+def url_settings_to_query(current: Settings, extra: dict[str, str], bound: tuple[str, ...]) -> None:
+    """Write the settings that differ from the defaults (plus view flags) into the URL.
+
+    Parameters in `bound` belong to widgets bound to the URL by Streamlit and are left to it.
+    """
     wanted = {**current.to_query(), **extra}
-    if dict(st.query_params) != wanted:
-        st.query_params.from_dict(wanted)
+    present = st.query_params.to_dict()
+    for name in present.keys() - wanted.keys() - set(bound):
+        del st.query_params[name]
+    for name, value in wanted.items():
+        if present.get(name) != value:
+            st.query_params[name] = value
 
 
 def fingerprint(data: bytes | None) -> str:

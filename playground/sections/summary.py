@@ -58,7 +58,8 @@ def render(exp: Experiment, reference) -> None:
                f"({' + '.join(str(c) for c in counts)} per layer) · {h.step[-1]} updates")
     columns = st.columns(4)
     start, end = h.train_loss[0], h.train_loss[-1]
-    columns[0].metric(f"Train loss ({exp.loss})", f"{end:.4g}", f"{end - start:+.3g} since start", delta_color="inverse")
+    columns[0].metric(f"Train loss ({exp.loss})", f"{end:.4g}", f"{end - start:+.3g} since start",
+                      delta_color="inverse")
     if h.val_loss is not None:
         columns[1].metric("Validation loss", f"{h.val_loss[-1]:.4g}")
     train_score = score(exp, exp.X_train, exp.y_train)

@@ -17,9 +17,7 @@ from ..charts.landscape import (
 from ..charts.panels import compose
 from ..charts.style import frame_indices
 from ..experiment import Experiment
-from . import state
-
-PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
+from . import plot, state
 
 
 def frame_labels(exp: Experiment, frames: np.ndarray) -> list[str]:
@@ -63,7 +61,7 @@ def render_fit_and_landscape(exp: Experiment, reference) -> None:
     fit_reference = reference if exp.X_train.shape[1] == 1 else None
     figure = compose([fit_panel(exp, frames, fit_reference), landscape_panel(ls, frames)],
                      frame_labels(exp, frames), height=500)
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key="fit_landscape")
+    plot.show(figure, key="fit_landscape")
     where = "a slice through the final weights (other parameters held fixed)" if ls.is_slice else "over (w, b)"
     st.caption(f"Left: the data and the network's prediction. Right: the loss {where}, log scale; "
                f"the white line is the path the optimizer took, ■ the start, ★ the {ls.optimum_label}. "
@@ -74,15 +72,14 @@ def render_fit_and_landscape(exp: Experiment, reference) -> None:
 @st.fragment
 def _surface_toggle(ls) -> None:
     if st.toggle("Show the loss as a 3-D surface", key="surface_3d"):
-        st.plotly_chart(surface_figure(ls), width="stretch", config=PLOTLY_CONFIG, key="surface")
+        plot.show(surface_figure(ls), key="surface")
 
 
 @st.fragment
 def render_loss(exp: Experiment) -> None:
     """Loss per epoch (train, validation, per batch) with a log-scale switch."""
     log_scale = st.toggle("Log scale", value=True, key="loss_log")
-    st.plotly_chart(loss_figure(exp.history, exp.loss, log_scale), width="stretch", config=PLOTLY_CONFIG,
-                    key="loss_curve")
+    plot.show(loss_figure(exp.history, exp.loss, log_scale), key="loss_curve")
     st.caption("Each grey wiggle is one batch's loss: noisy with small batches, smooth with the full batch. "
                "A validation loss rising while the train loss falls means overfitting.")
 
@@ -90,5 +87,4 @@ def render_loss(exp: Experiment) -> None:
 def render_parameters(exp: Experiment, reference) -> None:
     """The output neuron's weights and bias at every step, as notebook 001 plots them."""
     exact = None if reference is None else np.append(reference[0], reference[1])
-    st.plotly_chart(parameters_figure(exp.history, output_parameter_names(exp), exact), width="stretch",
-                    config=PLOTLY_CONFIG, key="parameters")
+    plot.show(parameters_figure(exp.history, output_parameter_names(exp), exact), key="parameters")

@@ -13,6 +13,7 @@ from . import state
 
 HIDE_SUFFIX = "_hide"
 VIEW_FLAGS = ("lesson", "presenter")
+BOUND = ("view",)  # the open tab: a widget bound to the URL by Streamlit itself
 
 
 def _truthy(value: str) -> bool:
@@ -27,8 +28,8 @@ def start_session() -> None:
     current, notices = Settings.from_query(params)
     hidden = {name.removesuffix(HIDE_SUFFIX) for name, value in params.items()
               if name.endswith(HIDE_SUFFIX) and name.removesuffix(HIDE_SUFFIX) in FIELDS and _truthy(value)}
-    unknown = [name for name in params
-               if name not in FIELDS and name not in VIEW_FLAGS and not name.endswith(HIDE_SUFFIX)]
+    unknown = [name for name in params if name not in FIELDS and name not in VIEW_FLAGS + BOUND
+               and not name.endswith(HIDE_SUFFIX)]
     if unknown:
         notices.append("Ignored unknown link parameters: " + ", ".join(sorted(unknown))[:200] + ".")
     st.session_state["hidden_controls"] = frozenset(hidden)
@@ -51,4 +52,4 @@ def write(current: Settings) -> None:
     """Put the current settings (only what differs from the defaults), hides and view flags in the URL."""
     extra = {f"{name}{HIDE_SUFFIX}": "true" for name in sorted(hidden_controls())}
     extra.update(st.session_state.get("view_flags", {}))
-    state.url_settings_to_query(current, extra)
+    state.url_settings_to_query(current, extra, BOUND)

@@ -1,0 +1,86 @@
+"""The page as a person uses it, through Streamlit's AppTest: every control combination runs,
+the animation follows the settings, and a failing run teaches instead of crashing."""
+
+import json
+
+import pytest
+
+from playground.datasets import DATASETS, UPLOAD
+from playground.engine import ACTIVATIONS, OPTIMIZERS
+from playground.settings import LEARNING_RATES
+
+
+def figures(at) -> dict:
+    """Plotly figures on the page by element key suffix, as dicts."""
+    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+
+
+def main_figure(at) -> dict:
+    (figure,) = [f for f in figures(at).values() if "frames" in f]
+    return figure
+
+
+def assert_clean(at):
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_defaults_render_equation_metrics_and_the_animation(app):
+    at = app()
+    assert_clean(at)
+    assert r"\hat y = " in at.latex[0].value
+    assert any("Neuron vs exact answer" in m.value for m in at.markdown)
+    figure = main_figure(at)
+    assert 2 <= len(figure["frames"]) <= 150
+    assert figure["layout"]["updatemenus"][0]["buttons"][0]["label"] == "▶ Play"
+    assert figure["frames"][0]["name"].startswith("epoch 0 · step 0")
+    assert len(json.dumps(figure)) <= 300_000
+
+
+@pytest.mark.parametrize("dataset", [key for key in DATASETS if key != UPLOAD])
+def test_every_activation_and_optimizer_on_every_dataset(app, dataset):
+    at = app(dataset=dataset)
+    assert_clean(at)
+    for activation in ACTIVATIONS:
+        for optimizer in OPTIMIZERS:
+            at.selectbox(key="w_activation").set_value(activation)
+            at.selectbox(key="w_optimizer").set_value(optimizer).run()
+            assert_clean(at)
+            assert main_figure(at)["frames"], (dataset, activation, optimizer)
+
+
+@pytest.mark.parametrize("learning_rate", [LEARNING_RATES[0], LEARNING_RATES[-1]])
+@pytest.mark.parametrize("batch_size", ["1", "2000"])
+def test_batch_size_and_learning_rate_extremes(app, batch_size, learning_rate):
+    at = app(batch_size=batch_size, learning_rate=str(learning_rate), epochs="20")
+    assert_clean(at)
+    caption = " ".join(c.value for c in at.sidebar.caption)
+    assert ("Stochastic" if batch_size == "1" else "Full batch") in caption
+    assert main_figure(at)["frames"]
+
+
+def test_animation_frames_change_with_the_learning_rate(app):
+    at = app()
+    before = main_figure(at)["frames"]
+    at.select_slider(key="w_learning_rate").set_value(0.01).run()
+    assert_clean(at)
+    after = main_figure(at)["frames"]
+    assert before[-1]["data"] != after[-1]["data"]
+    assert before[0]["data"] == after[0]["data"]  # same data and start: only the training differs
+
+
+def test_divergence_is_a_lesson_not_a_traceback(app):
+    at = app(dataset="line800", standardize="false", optimizer="sgd", learning_rate="10")
+    assert not at.exception
+    assert any("exploded at step" in w.value for w in at.warning)
+    figure = main_figure(at)
+    numbers = json.dumps(figure)
+    assert "NaN" not in numbers and "Infinity" not in numbers
+
+
+@pytest.mark.parametrize("tab", ["Loss", "Parameters"])
+def test_lazy_tabs_build_only_the_open_view(app, tab):
+    at = app(view=tab)
+    assert_clean(at)
+    (figure,) = figures(at).values()  # only the open tab's chart is built
+    assert "frames" not in figure and figure["data"]
