@@ -2,26 +2,55 @@
 
 import streamlit as st
 
-from playground.sections import sidebar, state, summary, training_views, url
+from playground.sections import (
+    export,
+    gallery,
+    handset,
+    inspect,
+    lessons,
+    race,
+    sidebar,
+    state,
+    stepthrough,
+    summary,
+    training_views,
+    url,
+)
 
 st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide")
 url.start_session()
-st.title("Neuron Playground")
+lessons.apply_requested_lesson()
+lessons.render_picker()
 current = sidebar.render(url.hidden_controls())
 url.write(current)
+lessons.render_banner()
 for notice in state.pop_notices():
     st.toast(notice, icon="ℹ️")
+
+# Views that need a trained run, then views that stand alone (they work even if the run cannot).
+TRAINING_VIEWS = {
+    "Fit & landscape": training_views.render_fit_and_landscape,
+    "Loss": training_views.render_loss,
+    "Parameters": training_views.render_parameters,
+    "Step through the math": stepthrough.render,
+    "Optimizer race": race.render,
+    "Inspect": inspect.render,
+    "Export": export.render,
+}
+STANDALONE_VIEWS = {"Set weights by hand": handset.render, "Activations": gallery.render}
+
 exp = state.experiment_or_message(current)
+reference = state.reference_for(exp) if exp is not None else None
 if exp is not None:
-    reference = state.reference_for(exp)
     summary.render(exp, reference)
-    tabs = st.tabs(["Fit & landscape", "Loss", "Parameters"], key="view", on_change="rerun", bind="query-params")
-    with tabs[0]:
-        if tabs[0].open:
-            training_views.render_fit_and_landscape(exp, reference)
-    with tabs[1]:
-        if tabs[1].open:
-            training_views.render_loss(exp)
-    with tabs[2]:
-        if tabs[2].open:
-            training_views.render_parameters(exp, reference)
+labels = list(TRAINING_VIEWS) + list(STANDALONE_VIEWS)
+for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bind="query-params")):
+    if not tab.open:
+        continue  # lazy tabs: a hidden view builds nothing
+    with tab:
+        if label in STANDALONE_VIEWS:
+            STANDALONE_VIEWS[label](exp, reference)
+        elif exp is not None:
+            TRAINING_VIEWS[label](exp, reference)
+        else:
+            st.info("Fix the data or settings above to see this view.")

@@ -69,7 +69,7 @@ def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None)
     v_range = padded_range(np.append(path_v, optimum[1] if optimum else []), 0.25)
     fast = h.activation == "linear" and h.loss == "mse" and v == k
     if resolution is None:
-        resolution = 90 if fast else int(np.clip(np.sqrt(3e6 / max(len(inputs), 1)), 25, 80))
+        resolution = 90 if fast else int(np.clip(np.sqrt(1.2e6 / max(len(inputs), 1)), 25, 60))
     u_values, v_values = np.linspace(*u_range, resolution), np.linspace(*v_range, resolution)
     loss = loss_slice(columns[:, u], columns[:, v], offset, exp.y_train, u_values, v_values,
                       h.activation, h.loss)

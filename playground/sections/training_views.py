@@ -76,7 +76,7 @@ def _surface_toggle(ls) -> None:
 
 
 @st.fragment
-def render_loss(exp: Experiment) -> None:
+def render_loss(exp: Experiment, reference=None) -> None:
     """Loss per epoch (train, validation, per batch) with a log-scale switch."""
     log_scale = st.toggle("Log scale", value=True, key="loss_log")
     plot.show(loss_figure(exp.history, exp.loss, log_scale), key="loss_curve")

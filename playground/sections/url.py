@@ -34,6 +34,7 @@ def start_session() -> None:
         notices.append("Ignored unknown link parameters: " + ", ".join(sorted(unknown))[:200] + ".")
     st.session_state["hidden_controls"] = frozenset(hidden)
     st.session_state["view_flags"] = {k: params[k] for k in VIEW_FLAGS if k in params}
+    st.session_state["url_settings"] = {k: v for k, v in params.items() if k in FIELDS}
     state.apply_settings(current)
     state.add_notices(notices)
 

@@ -1,0 +1,135 @@
+"""Guided lessons: each replays one of the four source notebooks as named presets of the settings.
+
+A lesson has parts; a part is a preset (settings overrides, validated by the schema like any URL),
+the view to open, what to look at, and one question to try. Open one with `?lesson=<id>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .settings import Settings
+
+
+@dataclass(frozen=True)
+class LessonPart:
+    """One step of a lesson: a preset, the view it opens and the text shown above the charts."""
+
+    title: str
+    preset: dict
+    view: str
+    look_at: str
+    question: str
+
+    def settings(self) -> Settings:
+        """The part's preset on top of the default settings."""
+        return Settings.from_mapping(self.preset)[0]
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A notebook replayed as one or more parts."""
+
+    id: str
+    title: str
+    notebook: str
+    parts: tuple[LessonPart, ...]
+
+
+LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
+    Lesson("line", "A neuron is a line", "000 — Keras single linear neuron vs scipy's linregress", (
+        LessonPart(
+            "One linear neuron, Adam, 30 epochs",
+            {"dataset": "line", "n_points": 100, "noise": 1.0, "validation_split": 0.0, "standardize": False,
+             "activation": "linear", "hidden_layers": 0, "loss": "mse", "optimizer": "adam",
+             "learning_rate": 0.6, "batch_size": 32, "epochs": 30, "seed": 0},
+            "Fit & landscape",
+            "The neuron computes ŷ = w·x + b: its **weight is the slope** and its **bias the intercept**. "
+            "Compare them with the exact least-squares line (green, dashed) under the equation above. "
+            "Press ▶ Play to watch Adam walk down the loss valley on the right.",
+            "The notebook asked how the learning rate matters. Set it to 0.001: after 30 epochs, how far is the "
+            "neuron from the exact answer? What about 0.001 with 500 epochs — and 10?",
+        ),
+    )),
+    Lesson("gradient-descent", "Gradient descent by hand", "001 — a NumPy Neuron class with mini-batches", (
+        LessonPart(
+            "y = 8x: five mini-batches per epoch",
+            {"dataset": "line800", "n_points": 800, "noise": 1.0, "validation_split": 0.25, "standardize": True,
+             "activation": "linear", "hidden_layers": 0, "loss": "mse", "optimizer": "sgd",
+             "learning_rate": 0.01, "batch_size": 120, "epochs": 100, "seed": 0},
+            "Fit & landscape",
+            "Plain SGD with learning rate 0.01 on 600 standardized training points in 5 mini-batches of 120: "
+            "each update is w := w − α·dE/dw. The heatmap is the MSE over (w, b) and the line the path taken. "
+            "**Inspect** has the records table per (epoch, batch), to download; **Parameters** plots w and b.",
+            "Why does the path curve instead of heading straight for the star? Try batch size 1 and the full "
+            "batch: what changes in the path and in the grey batch losses?",
+        ),
+        LessonPart(
+            "Ten features: the diabetes data",
+            {"dataset": "diabetes", "features": "", "validation_split": 0.2, "standardize": True,
+             "activation": "linear", "hidden_layers": 0, "loss": "mse", "optimizer": "sgd",
+             "learning_rate": 0.1, "batch_size": 2000, "epochs": 100, "seed": 0},
+            "Inspect",
+            "One linear neuron with 10 inputs (scikit-learn's diabetes data, standardized; it replaces the "
+            "Boston data the notebook used). Full-batch gradient descent: the bars compare the neuron's 10 "
+            "weights with the least-squares coefficients at the epoch you pick.",
+            "Which weights reach their exact value first? Which are still far after 10 epochs, and why might "
+            "correlated features be slow?",
+        ),
+    )),
+    Lesson("digits", "Perceptron on digits", "002 — digits: sigmoid, a hidden layer of 4, cross-entropy", (
+        LessonPart(
+            "One sigmoid neuron: odd or even?",
+            {"dataset": "digits", "digit_target": "odd", "validation_split": 0.2, "standardize": False,
+             "activation": "sigmoid", "hidden_layers": 0, "loss": "bce", "optimizer": "adam",
+             "learning_rate": 0.01, "batch_size": 32, "epochs": 20, "seed": 0},
+            "Inspect",
+            "Each 8×8 image is flattened to 64 inputs; one sigmoid neuron outputs P(odd), trained with "
+            "cross-entropy. **Inspect** shows digits, the 64 learned weights as an 8×8 image, and digits the "
+            "neuron gets wrong; the validation accuracy is on the held-out 20 %.",
+            "Batch size 1, 32 and all (stochastic, mini-batch, batch): which reaches the best validation "
+            "accuracy in 20 epochs? Then try \"digit k vs the rest\" — which digit is easiest?",
+        ),
+        LessonPart(
+            "A hidden layer of 4",
+            {"dataset": "digits", "digit_target": "odd", "validation_split": 0.2, "standardize": False,
+             "activation": "sigmoid", "hidden_layers": 1, "hidden_units": 4, "hidden_activation": "sigmoid",
+             "loss": "bce", "optimizer": "adam", "learning_rate": 0.01, "batch_size": 32, "epochs": 20,
+             "seed": 0},
+            "Inspect",
+            "64 → 4 → 1 as in the notebook: 260 + 5 = 265 parameters. The hidden neurons' weights are drawn as "
+            "four 8×8 images. Switch the hidden activation between sigmoid, tanh and ReLU.",
+            "Sigmoid saturates for large inputs (the vanishing gradient, see **Activations**). Does tanh or "
+            "ReLU learn faster here? Does standardizing the pixels help?",
+        ),
+    )),
+    Lesson("set-weights", "Set the weights yourself", "003 — neurons and layers, by hand", (
+        LessonPart(
+            "House prices: a linear neuron",
+            {"dataset": "house", "validation_split": 0.0, "activation": "linear", "hidden_layers": 0,
+             "loss": "mse"},
+            "Set weights by hand",
+            "Two houses: 1000 sqft for $300k and 2000 sqft for $500k. Move w and b and watch the line and the "
+            "mean squared error. No training: you are the optimizer.",
+            "Which (w, b) makes the error exactly zero? (The notebook uses w = 200, b = 100.)",
+        ),
+        LessonPart(
+            "A logistic neuron",
+            {"dataset": "logistic6", "validation_split": 0.0, "activation": "sigmoid", "hidden_layers": 0,
+             "loss": "bce"},
+            "Set weights by hand",
+            "Six points x = 0…5 labelled 0, 0, 0, 1, 1, 1. With a sigmoid, the neuron outputs a probability: "
+            "the shading shows it. The notebook sets w = 2 and b = −4.5; at x = 0 that gives 0.01.",
+            "Where is the decision boundary (probability 0.5) for w = 2, b = −4.5? What do larger w do to the "
+            "curve?",
+        ),
+    )),
+)}
+
+
+def lesson_part(lesson_id: str | None, part: int = 0) -> LessonPart | None:
+    """A lesson's part, or None for an unknown id."""
+    lesson = LESSONS.get(lesson_id or "")
+    if lesson is None:
+        return None
+    return lesson.parts[min(max(part, 0), len(lesson.parts) - 1)]

@@ -1,0 +1,92 @@
+"""The lesson picker and the lesson text pinned above the charts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ..lessons import LESSONS, lesson_part
+from ..settings import Settings
+from . import state
+
+FREE_PLAY = ""
+
+
+def _open(lesson_id: str, part: int) -> None:
+    """Load a lesson part: its settings, its view, and remember it for the banner and the link."""
+    chosen = lesson_part(lesson_id, part)
+    st.session_state["lesson"] = (lesson_id, part) if chosen else None
+    flags = st.session_state.setdefault("view_flags", {})
+    flags.pop("lesson", None)
+    if chosen is None:
+        return
+    flags["lesson"] = lesson_id if part == 0 else f"{lesson_id}:{part + 1}"
+    state.apply_settings(chosen.settings())
+    st.session_state["view"] = chosen.view
+
+
+def parse_lesson_flag(flag: str | None) -> tuple[str, int] | None:
+    """'digits' → ('digits', 0), 'digits:2' → ('digits', 1); None when the lesson does not exist."""
+    lesson_id, _, number = (flag or "").partition(":")
+    if lesson_id not in LESSONS:
+        return None
+    part = int(number) - 1 if number.isdigit() else 0
+    return lesson_id, min(max(part, 0), len(LESSONS[lesson_id].parts) - 1)
+
+
+def apply_requested_lesson() -> None:
+    """On a session's first run, open the lesson the link names (`?lesson=<id>` or `<id>:<part>`)."""
+    if st.session_state.get("lesson_checked"):
+        return
+    st.session_state["lesson_checked"] = True
+    flag = st.session_state.get("view_flags", {}).get("lesson")
+    parsed = parse_lesson_flag(flag)
+    if flag and parsed is None:
+        state.add_notices([f"There is no lesson '{flag[:40]}'; opened free play."])
+        st.session_state["view_flags"].pop("lesson", None)
+    elif parsed:
+        explicit = st.session_state.get("url_settings", {})
+        _open(*parsed)
+        if explicit:  # settings written in the link win over the lesson's preset
+            state.apply_settings(Settings.from_mapping(explicit, base=state.settings())[0])
+
+
+def _on_pick() -> None:
+    picked = st.session_state["lesson_picker"]
+    if picked == FREE_PLAY:
+        st.session_state["lesson"] = None
+        st.session_state.setdefault("view_flags", {}).pop("lesson", None)
+    else:
+        _open(picked, 0)
+
+
+def render_picker() -> None:
+    """The lesson selector at the top of the sidebar."""
+    current = st.session_state.get("lesson")
+    st.session_state["lesson_picker"] = current[0] if current else FREE_PLAY
+    options = [FREE_PLAY, *LESSONS]
+    st.sidebar.selectbox(
+        "Lesson", options, key="lesson_picker", on_change=_on_pick,
+        format_func=lambda key: "Free play" if key == FREE_PLAY else f"{LESSONS[key].title} (notebook "
+        f"{LESSONS[key].notebook[:3]})",
+        help="Each lesson replays one of the teaching notebooks; change any control afterwards.",
+    )
+
+
+def render_banner() -> None:
+    """The current lesson's text and its parts, above the charts."""
+    current = st.session_state.get("lesson")
+    if not current:
+        return
+    lesson = LESSONS[current[0]]
+    part = lesson.parts[current[1]]
+    with st.container(border=True):
+        st.markdown(f"#### Lesson: {lesson.title}")
+        st.caption(f"Replays notebook {lesson.notebook}")
+        if len(lesson.parts) > 1:
+            columns = st.columns(len(lesson.parts))
+            for index, (column, each) in enumerate(zip(columns, lesson.parts)):
+                column.button(f"Part {index + 1}: {each.title}", key=f"lesson_part_{index}",
+                              type="primary" if index == current[1] else "secondary",
+                              on_click=_open, args=(lesson.id, index), width="stretch")
+        st.markdown(f"**{part.title}.** {part.look_at}")
+        st.markdown(f"**Try this:** {part.question}")
