@@ -3,6 +3,7 @@
 import streamlit as st
 
 from playground.sections import (
+    classroom,
     export,
     gallery,
     handset,
@@ -22,6 +23,7 @@ url.start_session()
 lessons.apply_requested_lesson()
 lessons.render_picker()
 current = sidebar.render(url.hidden_controls())
+classroom.render_sidebar_tools()
 url.write(current)
 lessons.render_banner()
 for notice in state.pop_notices():

@@ -47,24 +47,34 @@ def resolve_loss(settings: Settings, task: str) -> str:
 
 
 def load_dataset(settings: Settings, upload: bytes | None = None) -> Dataset:
-    """The dataset the settings name, with the chosen features; raises DataError for unusable data."""
+    """The dataset the settings name, with the chosen columns; raises DataError for unusable data."""
     if settings.dataset == UPLOAD:
         if upload is None:
             raise DataError("Upload a CSV file in the sidebar to use your own data.")
-        data = load_csv(io.BytesIO(upload))
-    else:
-        data = make_dataset(settings.dataset, settings.n_points, settings.noise, settings.seed,
-                            settings.digit_target)
-    return select_features(data, settings.features)
+        return choose_columns(load_csv(io.BytesIO(upload)), settings.features, settings.target)
+    data = make_dataset(settings.dataset, settings.n_points, settings.noise, settings.seed, settings.digit_target)
+    return choose_columns(data, settings.features, "")
 
 
-def select_features(data: Dataset, features: str) -> Dataset:
-    """Keep the comma-separated feature names in `features` (all when empty; unknown names ignored)."""
-    wanted = [name for name in features.split(",") if name in data.feature_names]
+def column_choices(data: Dataset, target: str = "") -> tuple[list[str], list[str]]:
+    """(possible targets, possible features given `target`) of a dataset; only CSV tables offer targets."""
+    if data.table is None:
+        return [], list(data.feature_names)
+    columns = [str(c) for c in data.table.columns]
+    target = target if target in columns else data.target_name
+    return columns, [c for c in columns if c != target]
+
+
+def choose_columns(data: Dataset, features: str, target: str) -> Dataset:
+    """Keep the comma-separated `features` (all when empty; unknown names ignored) and, for a CSV, the target."""
+    targets, candidates = column_choices(data, target)
+    target = target if target in targets else data.target_name
+    wanted = [name for name in features.split(",") if name in candidates]
+    if data.table is not None and (target != data.target_name or wanted):
+        defaults = [name for name in data.feature_names if name != target]
+        return data.select(wanted or defaults or candidates[:1], target)
     if not wanted or wanted == list(data.feature_names):
         return data
-    if data.table is not None:
-        return data.select(wanted, data.target_name)
     columns = [data.feature_names.index(name) for name in wanted]
     return replace(data, X=data.X[:, columns], feature_names=tuple(wanted))
 

@@ -73,6 +73,9 @@ class Settings:
     digit_target: str = choice(
         "odd", DIGIT_TARGETS, "Digits target", "What the digits model answers (digits dataset only).", "Data"
     )
+    target: str = _meta(
+        "column", "", "Target column", "The column to predict (your CSV file). Empty = the last one.", "Data"
+    )
     features: str = _meta(
         "features", "", "Features", "Input columns (multi-feature datasets). Empty = all.", "Data"
     )
@@ -190,6 +193,8 @@ def _coerce(f, raw) -> tuple[Any, str | None]:
         return MISSING, f"{label}: '{text[:40]}' is not on/off; kept the current value."
     if kind == "features":
         return ",".join(part.strip() for part in text.split(",") if part.strip())[:2000], None
+    if kind == "column":
+        return text[:200], None
     try:
         number_ = float(text)
     except ValueError:

@@ -30,6 +30,7 @@ def _visible(name: str, values: dict, n_features: int) -> bool:
     spec = DATASETS[values.get("dataset", "line")]
     return {
         "digit_target": values.get("dataset") == "digits",
+        "target": values.get("dataset") == UPLOAD and n_features > 0,
         "features": n_features > 1,
         "n_points": spec.generated,
         "noise": spec.generated,
@@ -38,7 +39,7 @@ def _visible(name: str, values: dict, n_features: int) -> bool:
     }.get(name, True)
 
 
-def _widget(f, key: str, container, n_train: int, feature_names: tuple[str, ...]):
+def _widget(f, key: str, container, n_train: int, feature_names: list[str], targets: list[str]):
     """Draw the widget for schema field `f` and return its value in the field's type."""
     meta = f.metadata
     label, help_text, kind = meta["label"], meta["help"], meta["kind"]
@@ -56,6 +57,9 @@ def _widget(f, key: str, container, n_train: int, feature_names: tuple[str, ...]
         chosen = container.multiselect(label, feature_names, key=key + "_list", help=help_text,
                                        placeholder="all features")
         return ",".join(chosen)
+    if kind == "column":
+        return container.selectbox(label, ["", *targets], key=key, help=help_text,
+                                   format_func=lambda name: name or "(the last column)")
     if f.name == "seed":
         return container.number_input(label, meta["min"], meta["max"], step=1, key=key, help=help_text)
     hi = n_train if f.name == "batch_size" else meta["max"]
@@ -64,6 +68,10 @@ def _widget(f, key: str, container, n_train: int, feature_names: tuple[str, ...]
 
 def _prepare_widget_state(f, key: str, value, n_train: int, feature_names) -> None:
     """Seed the widget's state from the canonical settings (first render, or after a preset/URL)."""
+    if f.metadata["kind"] == "column":
+        if st.session_state.get(key) not in ("", *feature_names):
+            st.session_state[key] = ""
+        return
     if f.metadata["kind"] == "features":
         names = [n for n in value.split(",") if n in feature_names]
         if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
@@ -90,9 +98,9 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
     bar = st.sidebar
     values: dict = {}
     try:
-        n_rows, feature_names, _ = state.cached_dataset_shape(current, state.upload_bytes())
+        n_rows, targets, feature_names = state.cached_columns(current, state.upload_bytes())
     except (DataError, ValueError):
-        n_rows, feature_names = 2, ()
+        n_rows, targets, feature_names = 2, [], []
     n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
     for group in GROUPS:
         bar.subheader(group)
@@ -104,8 +112,8 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
                 values[f.name] = value
                 continue
             key = state.widget_key(f.name)
-            _prepare_widget_state(f, key, value, n_train, feature_names)
-            values[f.name] = _widget(f, key, bar, n_train, feature_names)
+            _prepare_widget_state(f, key, value, n_train, targets if f.name == "target" else feature_names)
+            values[f.name] = _widget(f, key, bar, n_train, feature_names, targets)
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
             if f.name == "seed" and "seed" not in hidden_controls:

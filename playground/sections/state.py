@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 
 from ..data import DataError
-from ..experiment import Experiment, load_dataset, run_experiment
+from ..experiment import Experiment, column_choices, load_dataset, run_experiment
 from ..reference import reference_answer
 from ..settings import Settings
 
@@ -76,10 +76,10 @@ def fingerprint(data: bytes | None) -> str:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_dataset_shape(current: Settings, upload: bytes | None) -> tuple[int, tuple[str, ...], str]:
-    """(rows, feature names, task) of the dataset the settings name, before feature selection."""
-    data = load_dataset(replace(current, features=""), upload)
-    return data.n, data.feature_names, data.task
+def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[str], list[str]]:
+    """(rows, possible targets, possible features) of the dataset the settings name."""
+    data = load_dataset(replace(current, features="", target=""), upload)
+    return (data.n, *column_choices(data, current.target))
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)

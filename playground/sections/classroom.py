@@ -1,0 +1,48 @@
+"""Classroom helpers: the share link with a copy button, and presenter mode for a projector."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+import streamlit as st
+
+from ..settings import FIELDS
+from . import url
+
+# Our own fixed CSS (no user text): larger type for the back of the room.
+PRESENTER_CSS = """
+<style>
+  .stApp, .stMarkdown p, .stCaption, label, .stSelectbox div, .stSlider div { font-size: 1.18rem !important; }
+  h1 { font-size: 2.6rem !important; }
+  [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
+  .katex { font-size: 1.6em !important; }
+</style>
+"""
+
+
+def share_link(hide: list[str]) -> str:
+    """The page's address with this run's settings and lesson, hiding the controls in `hide`."""
+    parts = urlsplit(st.context.url or "")
+    params = {k: v for k, v in st.query_params.to_dict().items() if not k.endswith(url.HIDE_SUFFIX)}
+    params.update({f"{name}{url.HIDE_SUFFIX}": "true" for name in hide})
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
+
+
+def render_sidebar_tools() -> None:
+    """Presenter mode switch, the share link and the classroom link builder, at the foot of the sidebar."""
+    bar = st.sidebar
+    bar.divider()
+    presenter = bar.toggle("Presenter mode (large text)", key="presenter",
+                           value=url.view_flag("presenter") in ("1", "true", "yes", "on"))
+    flags = st.session_state.setdefault("view_flags", {})
+    if presenter:
+        flags["presenter"] = "true"
+        st.html(PRESENTER_CSS)
+    else:
+        flags.pop("presenter", None)
+    with bar.expander("🔗 Share this run"):
+        hide = st.multiselect("Hide these controls in the link (classroom)", list(FIELDS),
+                              default=sorted(url.hidden_controls()),
+                              format_func=lambda name: FIELDS[name].metadata["label"], key="hide_picker")
+        st.caption("Anyone opening this link gets the same data, run and charts. Copy it with the button.")
+        st.code(share_link(hide), language=None, wrap_lines=True)
