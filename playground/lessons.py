@@ -42,7 +42,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
             "One linear neuron, Adam, 30 epochs",
             {"dataset": "line", "n_points": 100, "noise": 1.0, "validation_split": 0.0, "standardize": False,
              "activation": "linear", "hidden_layers": 0, "loss": "mse", "optimizer": "adam",
-             "learning_rate": 0.6, "batch_size": 32, "epochs": 30, "seed": 0},
+             "learning_rate": 0.6, "batch_size": 32, "epochs": 30, "seed": 1},
             "Fit & landscape",
             "The neuron computes ŷ = w·x + b: its **weight is the slope** and its **bias the intercept**. "
             "Compare them with the exact least-squares line (green, dashed) under the equation above. "

@@ -77,8 +77,9 @@ class Adam:
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * grads * grads
         m_hat = self.m / (1.0 - self.beta1**self.t)
-        v_hat = self.v / (1.0 - self.beta2**self.t)
-        params -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        denominator = np.sqrt(self.v / (1.0 - self.beta2**self.t))  # √v̂
+        denominator += self.eps
+        params -= self.lr * m_hat / denominator
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam}

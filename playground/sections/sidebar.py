@@ -114,6 +114,8 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
             key = state.widget_key(f.name)
             _prepare_widget_state(f, key, value, n_train, targets if f.name == "target" else feature_names)
             values[f.name] = _widget(f, key, bar, n_train, feature_names, targets)
+            if f.name == "batch_size" and values[f.name] == n_train and value > n_train:
+                values[f.name] = value  # "full batch" stays full batch when the data grows again
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
             if f.name == "seed" and "seed" not in hidden_controls:
