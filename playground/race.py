@@ -187,7 +187,7 @@ def race_table(race: Race) -> pd.DataFrame:
             "learning rate": racer.learning_rate,
             "final train loss": float(h.train_loss[-1]),
             "final validation loss": float(h.val_loss[-1]) if h.val_loss is not None else None,
-            "diverged at": NO_DIVERGENCE if h.diverged_at is None else f"step {h.diverged_at}",
+            "diverged at": NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
             "steps to reach 1 % of optimum": NOT_REACHED if reached is None else str(reached),
         })
     return pd.DataFrame(rows)

@@ -23,7 +23,7 @@ LEARNING_RATES = tuple(
 ) + (10.0,)
 MAX_EPOCHS = 500
 MAX_POINTS = 2000
-MAX_STEPS = 60_000  # updates per run; longer requests are trimmed (fewer epochs) with a message
+MAX_STEPS = 20_000  # updates per run (≈1–2 s at most); longer requests are trimmed to fewer epochs, with a message
 
 _NAMES = {"linear": "Linear", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
           "sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}

@@ -1,8 +1,44 @@
-"""Placeholder: this section is being written."""
+"""Activations (notebook 002): every activation of the engine and its slope, and what each one teaches."""
+
+from __future__ import annotations
 
 import streamlit as st
 
+from ..charts.gallery import ALL, LOW_GRADIENT, TEACHES, gallery_figure, shaded_activation
+from ..engine import ACTIVATIONS
+from ..settings import ACTIVATION_LABELS
+from . import plot, state
+
+DEFAULT = "sigmoid"
+
+
+def _label(name: str) -> str:
+    return "All" if name == ALL else ACTIVATION_LABELS[name]
+
 
 def render(exp, reference) -> None:
-    """Draw the section."""
-    st.info("This view is coming soon.")
+    """The gallery; it needs no training run (`exp` may be None)."""
+    st.markdown("#### Activation functions and their slopes")
+    options = [ALL, *ACTIVATIONS]
+    highlight = st.radio("Highlight", options, index=options.index(DEFAULT), format_func=_label, horizontal=True,
+                         key="gallery_highlight",
+                         help="Draw one activation bold; the shading shows where its slope is almost 0.")
+    plot.show(gallery_figure(highlight), key="gallery_figure")
+    shaded = shaded_activation(highlight)
+    if shaded is None:
+        st.caption(f"{_label(highlight)}'s slope is never small, so nothing is shaded.")
+    else:
+        st.caption(f"Shaded: where {ACTIVATION_LABELS[shaded]}'s slope g′(z) is below {LOW_GRADIENT:g}. "
+                   "Backpropagation multiplies each layer's error by g′(z): there the gradient vanishes and "
+                   "the weights barely move.")
+    current = state.settings()
+    used = f"Your settings: output **{ACTIVATION_LABELS[current.activation]}**"
+    used += (f", hidden layers **{ACTIVATION_LABELS[current.hidden_activation]}**." if current.hidden
+             else " (no hidden layers).")
+    st.markdown(used)
+    for name in ACTIVATIONS:
+        text = f"**{ACTIVATION_LABELS[name]}** — {TEACHES[name]}"
+        if name == highlight:
+            st.info(text)
+        else:
+            st.markdown(text)

@@ -9,6 +9,7 @@ uploaded bytes, arrays), never on anything shared and mutable.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import asdict, replace
 
 import numpy as np
@@ -82,10 +83,35 @@ def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[s
     return (data.n, *column_choices(data, current.target))
 
 
+class LazyProgress:
+    """A progress bar that appears only once a run has taken longer than `after` seconds.
+
+    Created inside the cached function, so a cache hit replays it (appearing and emptied) harmlessly.
+    """
+
+    def __init__(self, after: float = 1.0):
+        self.start, self.after, self.bar = time.perf_counter(), after, None
+
+    def __call__(self, fraction: float) -> None:
+        if self.bar is None and time.perf_counter() - self.start > self.after:
+            self.bar = st.progress(0.0)
+        if self.bar is not None:
+            self.bar.progress(fraction, text=f"Training… {fraction:.0%} (the ⏹ Stop button top right stops it)")
+
+    def close(self) -> None:
+        """Remove the bar, if it appeared."""
+        if self.bar is not None:
+            self.bar.empty()
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
-    return run_experiment(current, upload)
+    progress = LazyProgress()
+    try:
+        return run_experiment(current, upload, progress)
+    finally:
+        progress.close()
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)

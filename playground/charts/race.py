@@ -1,0 +1,126 @@
+"""The optimizer race as figures: four paths over one loss landscape, and four loss curves.
+
+The landscape is `compute_slice`'s, over two parameters of the output neuron, with its range
+stretched to hold every racer that did not diverge (a diverged racer's path runs off the chart).
+It is drawn in greys, low loss light, so that the four racers' colours stand out on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from ..race import EXACT_OPTIMUM, Race, Racer
+from .landscape import MAX_PATH_POINTS, LandscapeSlice, compute_slice
+from .style import EXACT, MARKER_EDGE, base_layout, compact
+
+# Okabe & Ito's colour-blind-safe palette, one colour per optimizer, on every race chart.
+RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
+END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "square", "adam": "triangle-up"}
+BACKGROUND = [[0.0, "#fbfbfb"], [1.0, "#5c5c5c"]]  # log10 loss, low → high
+
+
+def race_color(optimizer: str) -> str:
+    """The racer's colour (a grey for an optimizer the race does not know)."""
+    return RACE_COLORS.get(optimizer, "#7f7f7f")
+
+
+def racer_name(racer: Racer) -> str:
+    """Legend name: the optimizer and its learning rate."""
+    return f"{racer.label} (lr {racer.learning_rate:g})"
+
+
+def race_slice(exp, race: Race, reference, u: int, v: int) -> LandscapeSlice:
+    """`compute_slice` of the experiment, its range covering the paths of the racers that did not diverge.
+
+    The slice goes through the page run's final parameters (the last row given to compute_slice);
+    the racers' paths only widen the grid's range.
+    """
+    h = exp.history
+    paths = [r.history.params for r in race.racers if r.history.diverged_at is None]
+    params = np.vstack([*paths, h.params[-1:]])  # (ΣF + 1, P); the last row decides the slice
+    return compute_slice(replace(exp, history=replace(h, params=params)), reference, u, v)
+
+
+def _finite(values, digits: int = 5) -> list:
+    """`compact` with NaN and ±inf as None (gaps), so the figure stays valid JSON."""
+    return [v if np.isfinite(v) else None for v in compact(values, digits)]
+
+
+def _log_loss(loss: np.ndarray) -> np.ndarray:
+    finite = loss[np.isfinite(loss)]
+    floor = max(float(finite.max()) * 1e-12, 1e-300) if finite.size else 1.0
+    return np.log10(np.where(np.isfinite(loss), loss, np.nan) + floor)
+
+
+def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dict:
+    """Loss contours over output-neuron parameters (u, v) (indices; k = the bias) with each racer's path."""
+    marker = {"size": 12, "line": {"width": 1.5, "color": MARKER_EDGE}}
+    data = [{
+        "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
+        "z": [_finite(row, 4) for row in _log_loss(ls.loss)], "colorscale": BACKGROUND, "showlegend": False,
+        "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
+        "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
+        "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
+    }]
+    for racer in race.racers:
+        h = racer.history
+        k = h.sizes[-2]
+        out = h.params[:, -k - 1 :]  # (F, k + 1)
+        rows = np.unique(np.round(np.linspace(0, len(out) - 1, min(len(out), MAX_PATH_POINTS)))).astype(int)
+        color, name = race_color(racer.optimizer), racer_name(racer)
+        data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
+                     "x": _finite(out[rows, u]), "y": _finite(out[rows, v]), "line": {"color": color, "width": 2.5},
+                     "customdata": h.step[rows].tolist(),
+                     "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_name}=%{{x:.4g}}<br>"
+                                      f"{ls.v_name}=%{{y:.4g}}<extra></extra>"})
+        diverged = h.diverged_at is not None
+        end = f"{racer.label}: " + (f"exploded after step {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
+        data.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
+                     "showlegend": False, "x": _finite(out[-1:, u]), "y": _finite(out[-1:, v]),
+                     "marker": {**marker, "color": color,
+                                "symbol": "x" if diverged else END_SYMBOLS.get(racer.optimizer, "circle")},
+                     "hovertemplate": f"{end}<br>{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<extra></extra>"})
+    first = race.racers[0].history
+    k = first.sizes[-2]
+    data.append({"type": "scatter", "mode": "markers", "name": "start (all four)",
+                 "x": _finite(first.params[:1, -k - 1 + u]), "y": _finite(first.params[:1, -k - 1 + v]),
+                 "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
+    if ls.optimum is not None:
+        data.append({"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
+                     "y": [ls.optimum[1]], "marker": {**marker, "color": "#ffd700", "symbol": "star", "size": 18}})
+    layout = base_layout("Four optimizers from the same start", height=520)
+    layout["xaxis"] = {"title": {"text": ls.u_name}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]}
+    layout["yaxis"] = {"title": {"text": ls.v_name}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]}
+    layout["margin"] = {**layout["margin"], "t": 90}
+    return {"data": data, "layout": layout}
+
+
+def race_loss_figure(race: Race, loss_name: str, log_scale: bool) -> dict:
+    """Full training-set loss per epoch of each racer, the optimum dashed, explosions marked ×."""
+    data, last_epoch = [], 1
+    for racer in race.racers:
+        h = racer.history
+        epochs = np.arange(len(h.train_loss))
+        last_epoch = max(last_epoch, int(epochs[-1]))
+        color, name = race_color(racer.optimizer), racer_name(racer)
+        data.append({"type": "scatter", "mode": "lines+markers", "name": name, "legendgroup": racer.optimizer,
+                     "x": epochs.tolist(), "y": _finite(h.train_loss), "line": {"color": color, "width": 2.5},
+                     "marker": {"size": 5, "symbol": END_SYMBOLS.get(racer.optimizer, "circle")}})
+        if h.diverged_at is not None:
+            at = h.diverged_at / h.steps_per_epoch
+            data.append({"type": "scatter", "mode": "markers", "name": f"{racer.label} exploded",
+                         "legendgroup": racer.optimizer, "showlegend": False, "x": [at],
+                         "y": _finite(h.train_loss[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
+                         "hovertemplate": f"{racer.label} exploded at step {h.diverged_at}<extra></extra>"})
+    if race.optimum_loss is not None and (race.optimum_loss > 0 or not log_scale):
+        label = "exact answer's loss" if race.optimum_source == EXACT_OPTIMUM else "best final loss"
+        data.append({"type": "scatter", "mode": "lines", "name": label, "x": [0, last_epoch],
+                     "y": _finite([race.optimum_loss] * 2, 8), "line": {"color": EXACT, "width": 1.5, "dash": "dash"},
+                     "hoverinfo": "name+y"})
+    layout = base_layout(f"Training loss ({loss_name}) per epoch", height=420)
+    layout["xaxis"] = {"title": {"text": "epoch"}, "rangemode": "tozero"}
+    layout["yaxis"] = {"title": {"text": "loss" + (" (log scale)" if log_scale else "")},
+                       "type": "log" if log_scale else "linear"}
+    return {"data": data, "layout": layout}

@@ -1,0 +1,250 @@
+"""One update of a finished run taken apart: the forward pass, the chain rule and the optimizer's step,
+with the numbers the engine itself used.
+
+    detail = explain_step(exp, 5)   # the 5th update of the run (1-based), as a StepDetail
+
+The run is replayed from the start with the arguments `run_experiment` gave the engine (same data,
+settings and seed, hence the same initial weights and batch order), calling the engine's own
+`loss_and_gradient` and optimizer `step` as `TrainingRun._run` does; `params_after` is therefore the
+parameter vector `exp.history` recorded after that update, bit for bit. `Replay` keeps the replay
+going between calls, so stepping forward costs one update. Pure NumPy, no Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .engine import TrainingRun
+from .engine.losses import bce_logits_per_point, bce_per_point, output_loss_and_delta
+from .experiment import Experiment
+
+
+def training_run(exp: Experiment) -> TrainingRun:
+    """A fresh TrainingRun with exactly the arguments `run_experiment` gave the engine for `exp`.
+
+    This repeats the TrainingRun call of `experiment.run_experiment` (`exp.settings` are the
+    settings as actually run, after batch size and epochs were fitted). It is the one duplicated
+    argument list; tests/test_stepthrough.py checks that it reproduces `exp.history` bit for bit.
+    """
+    s = exp.settings
+    return TrainingRun(
+        exp.X_train, exp.y_train, activation=s.activation, loss=exp.loss, optimizer=s.optimizer,
+        learning_rate=s.learning_rate, batch_size=s.batch_size, epochs=s.epochs,
+        shuffle=s.shuffle, seed=s.seed, hidden=s.hidden,
+        hidden_activation=s.hidden_activation,
+        validation=(exp.X_val, exp.y_val) if len(exp.y_val) else None,
+    )
+
+
+def last_step(exp: Experiment) -> int:
+    """The number of updates the run kept (0 if its loss exploded before the first one)."""
+    return int(exp.history.step[-1])
+
+
+def step_of(epoch: int, batch: int, steps_per_epoch: int) -> int:
+    """The 1-based update number of (1-based epoch, 0-based batch)."""
+    return (epoch - 1) * steps_per_epoch + batch + 1
+
+
+def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
+    """(1-based epoch, 0-based batch) of the 1-based update `step`, as History counts them."""
+    return (step - 1) // steps_per_epoch + 1, (step - 1) % steps_per_epoch
+
+
+def _optimizer_state(optimizer) -> dict:
+    """Every attribute of an engine optimizer (hyperparameters and state), arrays copied."""
+    return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in vars(optimizer).items()}
+
+
+@dataclass(frozen=True, eq=False)
+class StepDetail:
+    """Everything about one update. Per-sample arrays cover the whole batch (m rows).
+
+    Per-sample derivatives are those of the sample's own loss ℓ_i (no 1/m): the batch loss is
+    E = mean(ℓ_i), so every gradient of E is the batch mean of the per-sample gradients.
+    """
+
+    step: int  # 1-based update number
+    epoch: int  # 1-based
+    batch: int  # 0-based batch within the epoch
+    steps_per_epoch: int
+    sizes: tuple[int, ...]  # (n_features, *hidden, 1)
+    activation: str
+    hidden_activation: str
+    loss_name: str  # "mse" or "bce"
+    optimizer: str
+    X_batch: np.ndarray  # (m, p)
+    y_batch: np.ndarray  # (m,)
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]  # (z, a) of every layer at params_before, each (m, units)
+    loss: float  # the batch loss E the engine computed
+    sample_loss: np.ndarray  # (m,) ℓ_i
+    dloss_da: np.ndarray  # (m,) dℓ_i/da_i
+    da_dz: np.ndarray  # (m,) da_i/dz_i = g'(z_i)
+    dloss_dz: np.ndarray  # (m,) dℓ_i/dz_i as the engine computes it (fused for sigmoid + cross-entropy)
+    grads: np.ndarray  # (P,) dE/dθ, the engine's net.grads for this batch
+    params_before: np.ndarray  # (P,)
+    params_after: np.ndarray  # (P,)
+    state_before: dict  # optimizer attributes before the update (lr, mu, velocity, m, v, t, …)
+    state_after: dict  # … and after
+
+    @property
+    def m(self) -> int:
+        """Rows in this batch."""
+        return self.y_batch.size
+
+    @property
+    def k(self) -> int:
+        """Inputs of the output neuron (features, or units of the last hidden layer)."""
+        return self.sizes[-2]
+
+    @property
+    def hidden(self) -> bool:
+        """Whether the network has hidden layers."""
+        return len(self.sizes) > 2
+
+    @property
+    def fused(self) -> bool:
+        """Sigmoid output with cross-entropy: the engine uses dℓ/dz = a − y directly."""
+        return self.activation == "sigmoid" and self.loss_name == "bce"
+
+    @property
+    def inputs(self) -> np.ndarray:
+        """(m, k) inputs of the output neuron: x, or the last hidden layer's activations h."""
+        return self.layers[-2][1] if self.hidden else self.X_batch
+
+    @property
+    def z(self) -> np.ndarray:
+        """(m,) the output neuron's pre-activation."""
+        return self.layers[-1][0][:, 0]
+
+    @property
+    def a(self) -> np.ndarray:
+        """(m,) the output neuron's activation (the prediction)."""
+        return self.layers[-1][1][:, 0]
+
+    @property
+    def output_slice(self) -> slice:
+        """Where the output neuron's weights and bias sit in the flat parameter vector."""
+        return slice(self.params_before.size - self.k - 1, self.params_before.size)
+
+    @property
+    def sample_grads(self) -> np.ndarray:
+        """(m, k + 1) dℓ_i/dw_j = dℓ_i/dz_i · x_ij (or h_ij), and dℓ_i/db = dℓ_i/dz_i in the last column."""
+        return self.dloss_dz[:, None] * np.hstack([self.inputs, np.ones((self.m, 1))])
+
+    def moments_hat(self) -> tuple[np.ndarray, np.ndarray]:
+        """Adam's bias-corrected moments after the update: m̂ = m/(1−β1^t), v̂ = v/(1−β2^t)."""
+        s = self.state_after
+        return s["m"] / (1.0 - s["beta1"] ** s["t"]), s["v"] / (1.0 - s["beta2"] ** s["t"])
+
+
+class Replay:
+    """A run replayed update by update. Asking for a later update continues from where it stands;
+    an earlier one is taken from the last `keep` explained updates or replayed from the start."""
+
+    def __init__(self, exp: Experiment, keep: int = 64):
+        self.exp, self.keep = exp, keep
+        self.last_step = last_step(exp)
+        self._explained: OrderedDict[int, StepDetail] = OrderedDict()
+        self._restart()
+
+    def _restart(self) -> None:
+        self.run = training_run(self.exp)
+        self._batches = self.run.batches()
+        self.applied = 0  # updates applied so far
+
+    def explain(self, step: int) -> StepDetail:
+        """The StepDetail of update `step` (1 ≤ step ≤ last_step)."""
+        step = int(step)
+        if not 1 <= step <= self.last_step:
+            raise ValueError(f"step must be between 1 and {self.last_step}, got {step}")
+        if step in self._explained:
+            self._explained.move_to_end(step)
+            return self._explained[step]
+        if step <= self.applied:
+            self._restart()
+        net, optimizer = self.run.net, self.run.optimizer
+        with np.errstate(all="ignore"):  # as TrainingRun.run
+            while self.applied < step - 1:
+                _, _, X_batch, y_batch = next(self._batches)
+                net.loss_and_gradient(X_batch, y_batch)
+                optimizer.step(net.params, net.grads)
+                self.applied += 1
+            detail = self._capture(*next(self._batches))
+        self.applied = step
+        self._explained[step] = detail
+        while len(self._explained) > self.keep:
+            self._explained.popitem(last=False)
+        return detail
+
+    def _capture(self, epoch: int, batch: int, X_batch: np.ndarray, y_batch: np.ndarray) -> StepDetail:
+        """Apply the next update exactly as the engine does, recording every number along the way."""
+        net, optimizer = self.run.net, self.run.optimizer
+        X_batch, y_batch = X_batch.copy(), y_batch.copy()
+        params_before, state_before = net.params.copy(), _optimizer_state(optimizer)
+        layers = tuple(net.forward(X_batch))
+        loss = net.loss_and_gradient(X_batch, y_batch)
+        grads = net.grads.copy()
+        optimizer.step(net.params, net.grads)
+        z, a = layers[-1]
+        m = y_batch.shape[0]
+        _, delta = output_loss_and_delta(z, a, y_batch, net.output_activation, net.loss)  # (m, 1), includes 1/m
+        dloss_da = net.loss.df(a, y_batch)[:, 0] * m
+        da_dz = np.broadcast_to(np.asarray(net.output_activation.df(z, a), dtype=np.float64), z.shape)[:, 0]
+        if net.loss.name == "mse":
+            sample_loss = (a - y_batch)[:, 0] ** 2
+        elif net.output_activation.name == "sigmoid":
+            sample_loss = bce_logits_per_point(z, y_batch)[:, 0]
+        else:
+            sample_loss = bce_per_point(a, y_batch)[:, 0]
+        return StepDetail(
+            step=self.applied + 1, epoch=epoch, batch=batch, steps_per_epoch=self.run.steps_per_epoch,
+            sizes=net.sizes, activation=net.output_activation.name,
+            hidden_activation=net.hidden_activation.name, loss_name=net.loss.name,
+            optimizer=self.exp.settings.optimizer, X_batch=X_batch, y_batch=y_batch[:, 0], layers=layers,
+            loss=loss, sample_loss=sample_loss, dloss_da=dloss_da, da_dz=da_dz.copy(),
+            dloss_dz=delta[:, 0] * m, grads=grads, params_before=params_before,
+            params_after=net.params.copy(), state_before=state_before, state_after=_optimizer_state(optimizer),
+        )
+
+
+def explain_step(exp: Experiment, step: int) -> StepDetail:
+    """Update `step` (1-based, up to `last_step(exp)`) of the run of `exp`, replayed from the start."""
+    return Replay(exp, keep=1).explain(step)
+
+
+def parameter_names(sizes: tuple[int, ...]) -> list[tuple[str, str]]:
+    """(layer, parameter) names in the flat parameter order of network.py, e.g. ("hidden 1", "w x2→h1").
+
+    Inputs are x1…xp and the output ŷ; hidden units are h1…hk with one hidden layer, else h<layer>.<unit>.
+    """
+    n_hidden = len(sizes) - 2
+
+    def unit(layer: int, j: int) -> str:  # layer 0: inputs; 1…n_hidden: hidden; n_hidden + 1: output
+        if layer == 0:
+            return f"x{j + 1}"
+        if layer > n_hidden:
+            return "ŷ"
+        return f"h{j + 1}" if n_hidden == 1 else f"h{layer}.{j + 1}"
+
+    names = []
+    for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+        label = "output" if layer > n_hidden else f"hidden {layer}"
+        names += [(label, f"w {unit(layer - 1, i)}→{unit(layer, j)}") for i in range(fan_in) for j in range(fan_out)]
+        names += [(label, f"b {unit(layer, j)}") for j in range(fan_out)]
+    return names
+
+
+def gradient_table(detail: StepDetail) -> dict[str, list]:
+    """Every parameter of the network, layer by layer: value before, gradient dE/dθ, value after."""
+    layers, names = zip(*parameter_names(detail.sizes))
+    return {
+        "layer": list(layers),
+        "parameter": list(names),
+        "before": detail.params_before.tolist(),
+        "gradient": detail.grads.tolist(),
+        "after": detail.params_after.tolist(),
+    }
