@@ -19,9 +19,20 @@ MAX_ANIMATION_FRAMES = 120
 
 
 def compact(values, digits: int = 5) -> list:
-    """Numbers rounded to `digits` significant figures as a JSON-ready list (smaller payloads)."""
-    array = np.asarray(values, dtype=np.float64)
-    return [float(f"{v:.{digits}g}") for v in array.ravel()] if array.size else []
+    """Numbers rounded to `digits` significant figures as a JSON-ready list (smaller payloads).
+
+    Non-finite values become None (a gap in the chart), so no NaN or infinity reaches a figure.
+    """
+    array = np.asarray(values, dtype=np.float64).ravel()
+    finite = np.isfinite(array)
+    with np.errstate(all="ignore"):
+        magnitude = np.floor(np.log10(np.abs(np.where(finite & (array != 0), array, 1.0))))
+        scale = 10.0 ** (digits - 1 - magnitude)
+        rounded = np.round(array * scale) / scale
+    rounded = np.where(np.isfinite(rounded), rounded, array).tolist()  # extreme magnitudes: kept as they are
+    for i in np.flatnonzero(~finite):
+        rounded[i] = None
+    return rounded
 
 
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
