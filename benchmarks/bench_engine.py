@@ -12,7 +12,10 @@ Run from the repository root:
    chunked broadcast evaluation.
 3. A summary table of every ratio with its target.
 
-Times are medians of several repeats (time.perf_counter) after one warm-up run.
+Times are medians of several repeats (time.perf_counter) after one warm-up run. The training loops
+being compared are timed interleaved (engine, bare, torch, engine, bare, torch, ...) so that changes in
+machine load during the run hit all of them alike, and their ratios are the median of the per-round
+ratios (the ratio of the median times is printed next to it).
 """
 
 from __future__ import annotations
@@ -37,6 +40,10 @@ try:
     import torch
 except ImportError:  # the benchmark still runs the NumPy parts
     torch = None
+try:
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+except ImportError:
+    threadpool_limits = None
 
 TORCH_THREADS = 1  # tiny batches: extra threads only add synchronisation overhead
 TORCH_DTYPE = "float64"  # the engine computes in float64; use the same precision for a like-for-like run
@@ -44,15 +51,39 @@ TORCH_DTYPE = "float64"  # the engine computes in float64; use the same precisio
 SUMMARY: list[tuple[str, str, str, str]] = []  # (what, measured, target, PASS/MISS/info)
 
 
-def timed(fn, repeats: int) -> tuple[float, object]:
-    """Median wall time (s) of `repeats` calls of fn() after one warm-up call, and the last result."""
+def timed_all(fn, repeats: int) -> tuple[list[float], object]:
+    """Wall times (s) of `repeats` calls of fn() after one warm-up call, and the last result."""
     result = fn()  # warm-up
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - start)
+    return times, result
+
+
+def timed(fn, repeats: int) -> tuple[float, object]:
+    """Median wall time (s) of `repeats` calls of fn() after one warm-up call, and the last result."""
+    times, result = timed_all(fn, repeats)
     return statistics.median(times), result
+
+
+def timed_interleaved(fns: dict, repeats: int) -> dict[str, list[float]]:
+    """Wall times (s) of each fn over `repeats` rounds, one call of every fn per round, after one warm-up each."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def paired_ratio(numerator: list[float], denominator: list[float]) -> float:
+    """Median of the per-round ratios: robust to machine load that drifts between rounds."""
+    return statistics.median(a / b for a, b in zip(numerator, denominator))
 
 
 def verdict(ok: bool) -> str:
@@ -190,7 +221,7 @@ def bench_training(label, X, y, lr, epochs, batch_size, repeats) -> None:
     w0, b0 = initial_params(p)
     print(f"\n== 1{label[0]}. {label[1:]}")
     print(f"   n={n:,} p={p} | linear + MSE | Adam lr {lr} | batch {batch_size} | {epochs} epochs | "
-          f"{steps:,} steps | shuffle each epoch | median of {repeats} (after 1 warm-up)")
+          f"{steps:,} steps | shuffle each epoch | median of {repeats} interleaved rounds (after 1 warm-up)")
     if steps > MAX_FRAMES:
         print(f"   note: the engine thins its recorded frames to {MAX_FRAMES + 1:,}; "
               f"the bare and torch loops record all {steps + 1:,}")
@@ -215,23 +246,31 @@ def bench_training(label, X, y, lr, epochs, batch_size, repeats) -> None:
         print(f"   check (shuffle=False, same init): engine vs torch max|Δ final w,b| = {torch_diff:.2e}")
     print(f"   final w[:3] = {np.round(we[:3], 4)}, b = {be:.4f}")
 
-    # Timing, shuffle=True (each loop with its own seeded RNG).
-    t_engine, _ = timed(lambda: run_engine(X, y, w0, b0, lr, epochs, batch_size, True), repeats)
-    t_bare, _ = timed(lambda: run_bare(X, y, w0, b0, lr, epochs, batch_size, True), repeats)
+    # Timing, shuffle=True (each loop with its own seeded RNG), interleaved.
+    fns = {
+        "engine": lambda: run_engine(X, y, w0, b0, lr, epochs, batch_size, True),
+        "bare": lambda: run_bare(X, y, w0, b0, lr, epochs, batch_size, True),
+    }
+    if torch is not None:
+        fns["torch"] = lambda: run_torch(Xt, yt, w0, b0, lr, epochs, batch_size, True)
+    times = timed_interleaved(fns, repeats)
+    med = {name: statistics.median(ts) for name, ts in times.items()}
     us = 1e6 / steps
-    print(f"   engine  : {t_engine * 1e3:9.2f} ms total  {t_engine * us:7.2f} µs/step")
-    print(f"   bare    : {t_bare * 1e3:9.2f} ms total  {t_bare * us:7.2f} µs/step")
-    r_bare = t_engine / t_bare
-    print(f"   engine/bare  = {r_bare:5.2f}   (target ≤ 1.3)  {verdict(r_bare <= 1.3)}")
+    for name, ts in times.items():
+        print(f"   {name:7s} : {med[name] * 1e3:9.2f} ms total  {med[name] * us:7.2f} µs/step  "
+              f"(min {min(ts) * us:.2f}, max {max(ts) * us:.2f})")
+    # Ratios: median over rounds of the within-round ratio (the calls of one round run back to back).
+    r_bare = paired_ratio(times["engine"], times["bare"])
+    print(f"   engine/bare  = {r_bare:5.2f}   (target ≤ 1.3)  {verdict(r_bare <= 1.3)}   "
+          f"[ratio of medians {med['engine'] / med['bare']:.2f}]")
     record(f"{label[0]}: engine/bare", f"{r_bare:.2f}", "≤ 1.3", verdict(r_bare <= 1.3))
     if torch is None:
         print("   torch   : torch not installed, skipped")
         record(f"{label[0]}: torch/engine", "n/a", "≥ 8", "SKIP (torch not installed)")
         return
-    t_torch, _ = timed(lambda: run_torch(Xt, yt, w0, b0, lr, epochs, batch_size, True), repeats)
-    print(f"   torch   : {t_torch * 1e3:9.2f} ms total  {t_torch * us:7.2f} µs/step")
-    r_torch = t_torch / t_engine
-    print(f"   torch/engine = {r_torch:5.2f}   (target ≥ 8)    {verdict(r_torch >= 8)}")
+    r_torch = paired_ratio(times["torch"], times["engine"])
+    print(f"   torch/engine = {r_torch:5.2f}   (target ≥ 8)    {verdict(r_torch >= 8)}   "
+          f"[ratio of medians {med['torch'] / med['engine']:.2f}]")
     record(f"{label[0]}: torch/engine", f"{r_torch:.2f}", "≥ 8", verdict(r_torch >= 8))
 
 
@@ -273,10 +312,17 @@ def bench_landscape() -> None:
     points = side * side
     print(f"\n== 2. Landscape: loss_grid, linear + MSE, {side}x{side} grid on n={n:,} one-feature points")
 
-    t_grid, grid = timed(lambda: loss_grid(x, y, w_values, b_values), 21)
-    print(f"   loss_grid {side}x{side}         : {t_grid * 1e3:10.3f} ms  (median of 21)  "
-          f"target < 20 ms  {verdict(t_grid < 0.020)}")
+    times, grid = timed_all(lambda: loss_grid(x, y, w_values, b_values), 21)
+    t_grid = statistics.median(times)
+    print(f"   loss_grid {side}x{side}         : {t_grid * 1e3:10.3f} ms  (median of 21; min {min(times) * 1e3:.3f},"
+          f" max {max(times) * 1e3:.3f})  target < 20 ms  {verdict(t_grid < 0.020)}")
     record(f"loss_grid {side}x{side}, n=100k", f"{t_grid * 1e3:.2f} ms", "< 20 ms", verdict(t_grid < 0.020))
+    if threadpool_limits is not None:  # the same with BLAS single-threaded (loss_grid's x·y moments use BLAS)
+        with threadpool_limits(limits=1, user_api="blas"):
+            times_1, _ = timed_all(lambda: loss_grid(x, y, w_values, b_values), 21)
+        print(f"   loss_grid {side}x{side}, BLAS 1 thread: {statistics.median(times_1) * 1e3:7.3f} ms  (median of 21;"
+              f" min {min(times_1) * 1e3:.3f}, max {max(times_1) * 1e3:.3f}; threadpoolctl, info)")
+        record(f"loss_grid {side}x{side}, BLAS 1 thread", f"{statistics.median(times_1) * 1e3:.2f} ms", "-", "info")
 
     small = 20
     idx = np.linspace(0, side - 1, small).astype(int)  # a 20x20 sub-grid of the same grid
@@ -287,7 +333,7 @@ def bench_landscape() -> None:
           f"= {t_loop / (small * small) * 1e6:.1f} µs/point")
     print(f"   double loop {side}x{side} (extrapolated per point from {small}x{small}): {t_loop_full:8.2f} s")
 
-    rows = 20  # time 20 of the 200 b rows (x 200 w = 4,000 points, 4e8 elements) and extrapolate
+    rows = 10  # time 10 of the 200 b rows (x 200 w = 2,000 points, 2e8 elements) and extrapolate
     t_bc, bc_grid = timed(lambda: broadcast_grid(x, y, w_values, b_values[:rows]), 1)
     t_bc_full = t_bc / rows * side
     diff_bc = np.max(np.abs(bc_grid - grid[:rows]) / np.maximum(1.0, bc_grid))
@@ -309,7 +355,8 @@ def bench_landscape() -> None:
     yc = (rng.uniform(size=n_cls) < 1.0 / (1.0 + np.exp(-(2.0 * xc - 0.5)))).astype(np.float64)
     wc, bc = np.linspace(-4.0, 6.0, side_cls), np.linspace(-4.0, 4.0, side_cls)
     t_sig, _ = timed(lambda: loss_grid(xc, yc, wc, bc, activation="sigmoid", loss="bce"), 7)
-    print(f"   loss_grid sigmoid+bce {side_cls}x{side_cls}, n={n_cls:,}: {t_sig * 1e3:8.2f} ms (median of 7, info)")
+    print(f"   loss_grid sigmoid+bce {side_cls}x{side_cls}, n={n_cls:,}: {t_sig * 1e3:8.2f} ms "
+          "(median of 7, info)")
     record(f"loss_grid sigmoid+bce {side_cls}x{side_cls}, n=1k", f"{t_sig * 1e3:.1f} ms", "-", "info")
 
 
@@ -317,16 +364,17 @@ def bench_landscape() -> None:
 
 
 def main() -> None:
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     print("Neuron Playground engine benchmark")
     print(f"Python {platform.python_version()} | NumPy {np.__version__} | {platform.machine()} | "
-          f"{os.cpu_count()} CPUs")
+          f"{os.cpu_count()} CPUs | load average at start {os.getloadavg()[0]:.2f}")
     if torch is None:
         print("torch not installed: PyTorch comparisons skipped")
     else:
         torch.set_num_threads(TORCH_THREADS)
-        print(f"PyTorch {torch.__version__} on CPU, torch.set_num_threads({TORCH_THREADS}), dtype {TORCH_DTYPE}, "
-              "nn.Linear + optim.Adam (defaults) + nn.MSELoss, batches by torch.randperm + slicing")
+        print(f"PyTorch {torch.__version__} on CPU, torch.set_num_threads({TORCH_THREADS}), "
+              f"dtype {TORCH_DTYPE}, nn.Linear + optim.Adam (defaults) + nn.MSELoss, "
+              "batches by torch.randperm + slicing")
 
     X, y = seed000_workload()
     bench_training("aSeed 000 workload", X, y, lr=0.6, epochs=30, batch_size=32, repeats=7)
@@ -343,7 +391,9 @@ def main() -> None:
     print("   " + "  ".join("-" * w for w in widths))
     for row in SUMMARY:
         print("   " + line.format(*row))
-    print(f"\nTotal benchmark time: {time.perf_counter() - start:.1f} s")
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    print(f"\nTotal benchmark time: {wall:.1f} s wall, {cpu:.1f} s CPU of this process "
+          f"({cpu / wall:.0%}; well below 100% means other load on the machine inflated the times)")
 
 
 if __name__ == "__main__":

@@ -107,16 +107,18 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
         LessonPart(
             "House prices: a linear neuron",
             {"dataset": "house", "validation_split": 0.0, "activation": "linear", "hidden_layers": 0,
-             "loss": "mse"},
+             "loss": "mse", "optimizer": "adam", "learning_rate": 10.0, "batch_size": 2000, "epochs": 500},
             "Set weights by hand",
             "Two houses: 1000 sqft for $300k and 2000 sqft for $500k. Move w and b and watch the line and the "
-            "mean squared error. No training: you are the optimizer.",
-            "Which (w, b) makes the error exactly zero? (The notebook uses w = 200, b = 100.)",
+            "mean squared error. No training: you are the optimizer. (The trained neuron above, Adam with "
+            "learning rate 10, finds the same line.)",
+            "The sliders start at the notebook's w = 200, b = 100: zero error. Set w = 150: which b puts the "
+            "line through the first house again, and what happens to the error on the second?",
         ),
         LessonPart(
             "A logistic neuron",
             {"dataset": "logistic6", "validation_split": 0.0, "activation": "sigmoid", "hidden_layers": 0,
-             "loss": "bce"},
+             "loss": "bce", "optimizer": "adam", "learning_rate": 0.6, "batch_size": 2000, "epochs": 100},
             "Set weights by hand",
             "Six points x = 0…5 labelled 0, 0, 0, 1, 1, 1. With a sigmoid, the neuron outputs a probability: "
             "the shading shows it. The notebook sets w = 2 and b = −4.5; at x = 0 that gives 0.01.",

@@ -11,15 +11,18 @@ Typical use::
         assert not errors
 
 Timings are taken inside the page with ``performance.now()`` (milliseconds since navigation start), so
-they do not include Playwright's round trips: the key press is stamped by a ``keydown`` listener and the
-end is the animation frame at which the page was first seen idle with every chart drawn.
+they do not include Playwright's round trips: the key press is stamped by a ``keydown`` listener, and the
+end is the latest of: the first animation frame of the idle stretch (connected, not running, nothing
+stale or still a loading skeleton, every visible chart drawn), the last DOM change inside a chart, the
+last end-of-run message. Run start/end are read both from ``data-test-script-state`` and from the
+websocket, because a fast rerun may never show ``running`` in the DOM.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +30,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,73 +50,130 @@ IDLE_SELECTOR = f'{APP}[data-test-connection-state="CONNECTED"][data-test-script
 CHART_SELECTOR = '[data-testid="stPlotlyChart"]'
 DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 
-# Injected before any page script runs. Records:
-#   window.__scriptStates  every transition of data-test-script-state on stApp, as [state, t_ms];
-#   window.__lastKeydown   t_ms of the last keydown (capture phase, before Streamlit's handlers);
-#   window.__chartMutated  t_ms of the last DOM change inside any stPlotlyChart (plotly drawing:
-#                          Streamlit replaces the plot div on every rerun, so plotly's own events on
-#                          the old div are useless; the DOM is what the user sees anyway).
-_INIT_SCRIPT = """
+# Injected before any page script runs (``context.add_init_script``). Keeps, in page time (ms):
+#   window.__scriptStates  [state, t, source] for every transition of data-test-script-state on stApp
+#                          (source "dom"), and for the server's run messages read off the websocket
+#                          (source "ws": session_status_changed with script_is_running -> "running",
+#                          script_finished -> "notRunning", or "finishedEarly" when a rerun interrupted
+#                          it). A fast rerun often never shows "running" in the DOM: React batches the
+#                          "running" and "finished" messages into one render, so the DOM alone misses it.
+#   window.__chartMutated  last DOM change inside any stPlotlyChart (plotly drawing; Streamlit replaces
+#                          the plot div on every rerun, so plotly's own events on the old div are useless);
+#   window.__idleSince     first animation frame of the current idle stretch (null while not idle);
+#   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers).
+_INIT_SCRIPT = r"""
 (() => {
   if (window.__scriptStates) return;
+  const IDLE = __IDLE__, CHART = __CHART__, DRAWN = __DRAWN__;
   const states = window.__scriptStates = [];
   window.__chartMutated = 0;
+  window.__idleSince = null;
   window.__lastKeydown = null;
-  const record = (value) => {
-    if (states.length === 0 || states[states.length - 1][0] !== value) states.push([value, performance.now()]);
-  };
+  addEventListener('keydown', () => { window.__lastKeydown = performance.now(); }, true);
+
+  let lastDom = null;
   new MutationObserver((records) => {
     for (const r of records) {
-      if (!(r.target instanceof Element) || r.target.getAttribute('data-testid') !== 'stApp') continue;
-      if (states.length === 0 && r.oldValue) states.push([r.oldValue, performance.now()]);
-      record(r.target.getAttribute('data-test-script-state'));
+      if (r.target.nodeType !== 1 || r.target.getAttribute('data-testid') !== 'stApp') continue;
+      const value = r.target.getAttribute('data-test-script-state'), t = performance.now();
+      if (lastDom === null && r.oldValue && r.oldValue !== value) states.push([r.oldValue, t, 'dom']);
+      if (value !== lastDom) { states.push([value, t, 'dom']); lastDom = value; }
     }
   }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
                         attributeFilter: ['data-test-script-state']});
+
   new MutationObserver((records) => {
     for (const r of records) {
       const el = r.target.nodeType === 1 ? r.target : r.target.parentElement;
-      if (el && el.closest('[data-testid="stPlotlyChart"]')) { window.__chartMutated = performance.now(); break; }
+      if (el && el.closest(CHART)) { window.__chartMutated = performance.now(); break; }
     }
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
-  addEventListener('keydown', () => { window.__lastKeydown = performance.now(); }, true);
+
+  // Top-level protobuf fields of a ForwardMsg: 6 = script_finished (enum), 9 = session_status_changed
+  // (its field 2 = script_is_running).
+  const varint = (b, i) => {
+    let v = 0, shift = 1, x;
+    do { x = b[i++]; v += (x & 0x7f) * shift; shift *= 128; } while (x & 0x80 && i < b.length);
+    return [v, i];
+  };
+  const eachField = (b, cb) => {
+    let i = 0;
+    while (i < b.length) {
+      let tag, v = null;
+      [tag, i] = varint(b, i);
+      const field = Math.floor(tag / 8), wire = tag & 7;
+      if (wire === 0) [v, i] = varint(b, i);
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else if (wire === 2) { let n; [n, i] = varint(b, i); v = b.subarray(i, i + n); i += n; }
+      else return;
+      cb(field, v);
+    }
+  };
+  const onMessage = (ev) => {
+    if (!(ev.data instanceof ArrayBuffer)) return;
+    const t = performance.now();
+    try {
+      eachField(new Uint8Array(ev.data), (field, v) => {
+        if (field === 6) states.push([v === 2 ? 'finishedEarly' : 'notRunning', t, 'ws']);
+        else if (field === 9) {
+          eachField(v, (f, w) => { if (f === 2 && w) states.push(['running', t, 'ws']); });
+        }
+      });
+    } catch (e) { /* not a ForwardMsg */ }
+  };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) { super(...args); this.addEventListener('message', onMessage); }
+  };
+
+  // Idle: connected, not running, nothing stale, no lazy-loading skeleton (the first run shows
+  // stSkeleton placeholders while the widget and Plotly code chunks load, with the script state already
+  // "notRunning"), every rendered chart drawn. Charts without a layout box (inactive tab, collapsed
+  // expander) are not waited for: plotly may not draw them while hidden.
+  const idleNow = window.__idleNow = () => {
+    if (!document.querySelector(IDLE)) return false;
+    if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
+    for (const chart of document.querySelectorAll(CHART)) {
+      if (chart.getClientRects().length && !chart.querySelector(DRAWN)) return false;
+    }
+    return true;
+  };
+  const tick = () => {
+    if (!idleNow()) window.__idleSince = null;
+    else if (window.__idleSince === null) window.__idleSince = performance.now();
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
 })();
 """
+_INIT_SCRIPT = (
+    _INIT_SCRIPT.replace("__IDLE__", json.dumps(IDLE_SELECTOR))
+    .replace("__CHART__", json.dumps(CHART_SELECTOR))
+    .replace("__DRAWN__", json.dumps(DRAWN_SELECTOR))
+)
 
-# Truthy (the current performance.now(), never 0 after load) once the page is idle, no element is a
-# lazy-loading skeleton (the first run shows stSkeleton placeholders while the slider and Plotly code
-# chunks load, and the page is "notRunning" meanwhile) and every rendered chart is drawn. Charts without
-# a layout box (inactive tab, collapsed expander) are not waited for: plotly may not draw them hidden.
-_IDLE_JS = """
-([idleSel, chartSel, drawnSel]) => {
-  if (!document.querySelector(idleSel)) return false;
-  if (document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]')) return false;
-  for (const chart of document.querySelectorAll(chartSel)) {
-    if (chart.getClientRects().length === 0) continue;
-    if (!chart.querySelector(drawnSel)) return false;
-  }
-  return performance.now() || 1e-9;
+# The page is idle now and nothing (idle stretch, chart DOM, run message) has happened for `quiet` ms:
+# returns when the page was done, the latest of those three times.
+_SETTLED_JS = """
+(quiet) => {
+  if (window.__idleSince === null || !window.__idleNow()) return false;
+  let runEnd = 0;
+  for (const s of window.__scriptStates) if (s[0] === 'notRunning') runEnd = s[1];
+  const done = Math.max(window.__idleSince, window.__chartMutated, runEnd);
+  return performance.now() - done >= quiet ? done : false;
 }
 """
 
-# A completed run after index `since`: some 'running' followed later by 'notRunning'.
+# The last "running" recorded after index `since` has been followed by a "notRunning".
 _RUN_DONE_JS = """
 (since) => {
   const s = window.__scriptStates || [];
-  let ran = false;
-  for (let i = since; i < s.length; i++) {
-    if (s[i][0] === 'running') ran = true;
-    else if (ran && s[i][0] === 'notRunning') return true;
-  }
+  let lastRun = -1;
+  for (let i = since; i < s.length; i++) if (s[i][0] === 'running') lastRun = i;
+  if (lastRun < 0) return false;
+  for (let i = lastRun + 1; i < s.length; i++) if (s[i][0] === 'notRunning') return true;
   return false;
-}
-"""
-
-# Milliseconds of the last chart DOM change (or `since`), once charts have not changed for `quiet`.
-_CHARTS_SETTLED_JS = """
-([since, quiet]) => {
-  const last = Math.max(since, window.__chartMutated || 0);
-  return performance.now() - last >= quiet ? {last, late: last > since} : false;
 }
 """
 
@@ -130,7 +190,8 @@ def browser_available() -> bool:
 
 
 def require_browser() -> None:
-    """Skip the calling test when there is no browser, unless CI demands one (PLAYGROUND_REQUIRE_BROWSER=1)."""
+    """Skip the calling test when there is no browser, unless CI demands one
+    (``PLAYGROUND_REQUIRE_BROWSER=1``): then fail it loudly."""
     import pytest
 
     if browser_available():
@@ -223,13 +284,18 @@ def browser(**launch_kwargs: Any) -> Iterator[Any]:
 
 
 def new_page(
-    browser: Any, url: str, viewport: tuple[int, int] = (1280, 720), timeout: float = 60.0
+    browser: Any,
+    url: str,
+    viewport: tuple[int, int] = (1280, 720),
+    timeout: float = 60.0,
+    before_goto: Callable[[Any], None] | None = None,
 ) -> tuple[Any, list[str]]:
     """Open ``url`` in a fresh context, wait for the first script run to finish with every chart drawn.
 
     Returns ``(page, errors)``: ``errors`` collects console errors and uncaught page errors for the
     page's lifetime (also at ``page.console_errors``). ``page.first_render_s`` is navigation start →
-    first idle with charts drawn, measured in the page. Close with ``page.context.close()``.
+    idle with every chart drawn, measured in the page. ``before_goto(page)`` runs before navigating
+    (e.g. :func:`watch_plotly_payloads`). Close with ``page.context.close()``.
     """
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
     context.add_init_script(_INIT_SCRIPT)
@@ -238,9 +304,15 @@ def new_page(
     page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     page.console_errors = errors
-    page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
-    _wait_run_done(page, 0, timeout)
-    page.first_render_s = wait_idle(page, timeout) / 1000.0
+    try:
+        if before_goto is not None:
+            before_goto(page)
+        page.goto(url, wait_until="domcontentloaded", timeout=timeout * 1000)
+        _wait_run_done(page, 0, timeout)
+        page.first_render_s = wait_idle(page, timeout) / 1000.0
+    except BaseException:
+        context.close()
+        raise
     return page, errors
 
 
@@ -249,25 +321,16 @@ def _wait_run_done(page: Any, since_index: int, timeout: float) -> None:
 
 
 def wait_idle(page: Any, timeout: float = 30.0, quiet_ms: float = 100.0) -> float:
-    """Wait until stApp is CONNECTED and notRunning, nothing is stale or a loading skeleton, and every
-    rendered ``stPlotlyChart`` holds a drawn ``.js-plotly-plot .main-svg``; then until the charts' DOM
-    has been still for ``quiet_ms`` (a late plotly redraw is waited for and counted).
+    """Wait until ``stApp`` is CONNECTED and notRunning, no element is stale (``data-stale="true"``) or a
+    loading skeleton, every rendered ``stPlotlyChart`` holds a drawn ``.js-plotly-plot .main-svg``, and
+    nothing (chart DOM, run messages) has changed for ``quiet_ms``.
 
-    Returns the in-page time (``performance.now()``, ms since navigation start) at which the page was
-    done: the later of the first idle animation frame and the last change inside a chart.
+    Returns the in-page time (``performance.now()`` ms since navigation start) at which the page was
+    done: the latest of the start of the idle stretch, the last change inside a chart and the last
+    end-of-run message. Needs a page from :func:`new_page` (its init script keeps those times).
     """
-    args = [IDLE_SELECTOR, CHART_SELECTOR, DRAWN_SELECTOR]
-    ms = timeout * 1000
-    idle_ms = float(page.wait_for_function(_IDLE_JS, arg=args, polling="raf", timeout=ms).json_value())
-    while True:
-        settled = page.wait_for_function(
-            _CHARTS_SETTLED_JS, arg=[idle_ms, quiet_ms], polling="raf", timeout=ms
-        ).json_value()
-        if not settled["late"]:
-            return idle_ms
-        # A chart changed after the page looked idle: count it, and make sure the page is idle again.
-        idle_ms = float(settled["last"])
-        page.wait_for_function(_IDLE_JS, arg=args, polling="raf", timeout=ms)
+    handle = page.wait_for_function(_SETTLED_JS, arg=quiet_ms, polling="raf", timeout=timeout * 1000)
+    return float(handle.json_value())
 
 
 def script_state_count(page: Any) -> int:
@@ -276,31 +339,37 @@ def script_state_count(page: Any) -> int:
 
 
 def wait_rerun(page: Any, since_index: int, timeout: float = 30.0, start_ms: float | None = None) -> float:
-    """Wait for a ``running`` followed by ``notRunning`` recorded after ``since_index``, then
-    :func:`wait_idle`; if another run started meanwhile (several key presses), wait for it too.
+    """Wait until a run that started after ``window.__scriptStates[since_index]`` has finished (and any
+    run started meanwhile, e.g. by several key presses), then :func:`wait_idle`.
 
     Returns seconds from ``start_ms`` (in-page ``performance.now()`` ms; default: when this was called)
     to the page being idle with its charts redrawn.
     """
     if start_ms is None:
         start_ms = float(page.evaluate("performance.now()"))
-    _wait_run_done(page, since_index, timeout)
     while True:
+        _wait_run_done(page, since_index, timeout)
         count = script_state_count(page)
         end_ms = wait_idle(page, timeout)
-        if script_state_count(page) == count:
+        if page.evaluate(
+            "(n) => !window.__scriptStates.slice(n).some(s => s[0] === 'running')", count
+        ):
             return (end_ms - start_ms) / 1000.0
-        _wait_run_done(page, count, timeout)
+        since_index = count
 
 
-def press_slider(page: Any, label: str, key: str = "ArrowRight", times: int = 1, timeout: float = 30.0) -> float:
+def press_slider(
+    page: Any, label: str, key: str = "ArrowRight", times: int = 1, timeout: float = 30.0
+) -> float:
     """Focus the slider named ``label``, press ``key`` ``times`` times, wait for the rerun.
 
     Returns seconds from the first key press (stamped in the page by a capture-phase ``keydown``
-    listener) to the page being idle with its charts redrawn.
+    listener) to the page being idle with its charts redrawn. Raises ``RuntimeError`` at once if the
+    presses do not move the slider (already at its end): there would be no rerun to wait for.
     """
     slider = page.get_by_role("slider", name=label)
     slider.focus(timeout=timeout * 1000)
+    before = slider.input_value()
     page.evaluate("window.__lastKeydown = null")
     since = script_state_count(page)
     start_ms = None
@@ -310,6 +379,8 @@ def press_slider(page: Any, label: str, key: str = "ArrowRight", times: int = 1,
             start_ms = page.evaluate("window.__lastKeydown")
     if start_ms is None:
         raise RuntimeError(f"no keydown reached the page for slider {label!r}")
+    if slider.input_value() == before:
+        raise RuntimeError(f"{key} did not move slider {label!r} (value {before}): no rerun to wait for")
     return wait_rerun(page, since, timeout, start_ms=float(start_ms))
 
 
@@ -334,3 +405,34 @@ _FIGURE_SIZES_JS = """
 def figure_sizes(page: Any) -> list[dict[str, int]]:
     """Per drawn chart: characters of JSON in its ``data``, ``layout`` and animation ``frames``."""
     return page.evaluate(_FIGURE_SIZES_JS)
+
+
+def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
+    """Record every Plotly figure the server sends to ``page`` (call before navigating, e.g. as
+    ``new_page(..., before_goto=...)``): returns a list that fills with ``{"id", "bytes", "frames"}``,
+    ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (``PlotlyChart.spec``).
+    """
+    from google.protobuf.message import DecodeError
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # imports streamlit: only when asked
+
+    figures: list[dict[str, Any]] = []
+
+    def on_frame(payload: bytes | str) -> None:
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg()
+        try:
+            msg.ParseFromString(payload)
+        except DecodeError:  # not a ForwardMsg: nothing to record
+            return
+        if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
+            return
+        element = msg.delta.new_element
+        if element.WhichOneof("type") == "plotly_chart":
+            spec = element.plotly_chart.spec
+            frames = json.loads(spec).get("frames") or []
+            size = len(spec.encode())
+            figures.append({"id": element.plotly_chart.id, "bytes": size, "frames": len(frames)})
+
+    page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
+    return figures

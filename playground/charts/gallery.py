@@ -79,20 +79,23 @@ def gallery_figure(highlight: str = ALL, threshold: float = LOW_GRADIENT) -> dic
     """Every activation (left) and its derivative (right), one colour each, `highlight` drawn bold."""
     z = grid()
     data = []
-    for i, (name, (a, da)) in enumerate(curves(z).items()):
+    ranked = list(enumerate(curves(z).items()))
+    ranked.sort(key=lambda item: item[1][0] == highlight)  # the highlighted curves drawn last, on top
+    for i, (name, (a, da)) in ranked:
         color = SERIES[i % len(SERIES)]
         bold = highlight == name
         faded = highlight not in (ALL, name)
         width = 4.5 if bold else 1.5 if faded else 2.5
         opacity = 0.3 if faded else 1.0
         label = LABELS.get(name, name)
-        common = {"type": "scatter", "mode": "lines", "legendgroup": name, "opacity": opacity,
-                  "line": {"color": color, "width": width}}
+        dash = "dash" if name == "leaky_relu" else "solid"  # it lies on ReLU for z > 0
+        common = {"type": "scatter", "mode": "lines", "legendgroup": name, "legendrank": 1000 + i,
+                  "opacity": opacity, "line": {"color": color, "width": width, "dash": dash}}
         data.append({**common, "name": label, "x": z.tolist(), "y": a.tolist(), "xaxis": "x", "yaxis": "y",
                      "meta": {"activation": name, "curve": "f"},
                      "hovertemplate": f"z = %{{x:.2f}}<br>{label}(z) = %{{y:.3f}}<extra></extra>"})
         data.append({**common, "name": f"{label}′", "showlegend": False, "x": z.tolist(), "y": da.tolist(),
-                     "xaxis": "x2", "yaxis": "y2", "line": {**common["line"], "dash": "solid"},
+                     "xaxis": "x2", "yaxis": "y2",
                      "meta": {"activation": name, "curve": "df"},
                      "hovertemplate": f"z = %{{x:.2f}}<br>{label}′(z) = %{{y:.3f}}<extra></extra>"})
     shapes = [{"type": "line", "xref": "x2", "yref": "y2", "x0": Z_MIN, "x1": Z_MAX, "y0": threshold,

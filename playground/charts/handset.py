@@ -159,7 +159,7 @@ def curve_y_range(x: np.ndarray, y: np.ndarray, w: float, b: float, activation: 
     """A fixed y range for the curve view: the data and the starting curve, so the axes stay put."""
     grid = np.linspace(*x_range(x), CURVE_POINTS)
     start = ACTIVATIONS[activation].f(w * grid + b)
-    return padded_range(np.concatenate([y, start]), 0.12)
+    return padded_range(np.concatenate([y, start]), 0.15)
 
 
 def probability_view(activation: str, task: str) -> bool:
@@ -230,21 +230,21 @@ def handset_figure(x: np.ndarray, y: np.ndarray, w: float, b: float, activation:
                 seg_y += [yi, pi, None]
             data.append({"type": "scatter", "mode": "lines", "name": "error ŷ − y", "x": seg_x, "y": seg_y,
                          "line": {"color": "#7f7f7f", "width": 2, "dash": "dot"}, "hoverinfo": "skip"})
-    data += _points(x, y, task)
     g_text = "" if activation == "linear" else f"{activation}"
     inner = f"{_number(w)}·x {'−' if b < 0 else '+'} {_number(abs(b))}"
     data.append({"type": "scatter", "mode": "lines", "name": f"ŷ = {g_text}({inner})" if g_text else f"ŷ = {inner}",
                  "x": compact(grid), "y": compact(curve), "line": {"color": NEURON, "width": 3},
                  "hovertemplate": "x = %{x:.3g}<br>ŷ = %{y:.4g}<extra>neuron</extra>"})
+    data += _points(x, y, task)  # over the curve
     if xr[0] <= 0 <= xr[1]:
         data.append({"type": "scatter", "mode": "markers", "name": "ŷ at x = 0", "x": [0.0], "y": [at_zero],
                      "showlegend": False, "hovertemplate": "x = 0<br>ŷ = %{y:.4g}<extra></extra>",
                      "marker": {"color": NEURON, "size": 11, "symbol": "diamond",
                                 "line": {"width": 1.5, "color": "#ffffff"}}})
         if yr[0] <= at_zero <= yr[1]:
+            shown = f"{at_zero:.2f}" if probability else _number(at_zero)
             annotations.append({"x": 0.0, "y": at_zero, "ax": 40, "ay": -36 if at_zero < 0.5 * (yr[0] + yr[1])
-                                else 36, "showarrow": True, "arrowcolor": NEURON,
-                                "text": f"x = 0: ŷ = {at_zero:.2f}" if probability else f"x = 0: ŷ = {_number(at_zero)}",
+                                else 36, "showarrow": True, "arrowcolor": NEURON, "text": f"x = 0: ŷ = {shown}",
                                 "font": {"color": NEURON}})
     layout = base_layout(height=440)
     layout["margin"]["t"] = 60

@@ -82,7 +82,7 @@ def _needs_one_feature(data: Dataset, current: Settings) -> None:
     columns = st.columns(len(LESSONS[LESSON].parts))
     for index, (column, part) in enumerate(zip(columns, LESSONS[LESSON].parts)):
         column.button(f"Open the lesson, part {index + 1}: {part.title}", key=f"handset_lesson_{index}",
-                      on_click=lessons._open, args=(LESSON, index), width="stretch")
+                      on_click=lessons.open_lesson, args=(LESSON, index), width="stretch")
     _summaries(data.p, current.hidden, one_neuron=False)
 
 
@@ -111,7 +111,7 @@ def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range
     ranges = {"w": w_range, "b": b_range}
     remembered = st.session_state.setdefault(VALUES_KEY, {})
     defaults = {keys[p]: (int if ranges[p].integral else float)(ranges[p].default) for p in keys}
-    for p, key in keys.items():
+    for key in keys.values():
         if key not in st.session_state:
             st.session_state[key] = remembered.get(key, defaults[key])
     left, right, button = st.columns([5, 5, 2], vertical_alignment="bottom")

@@ -11,7 +11,7 @@ from . import state
 FREE_PLAY = ""
 
 
-def _open(lesson_id: str, part: int) -> None:
+def open_lesson(lesson_id: str, part: int) -> None:
     """Load a lesson part: its settings, its view, and remember it for the banner and the link."""
     chosen = lesson_part(lesson_id, part)
     st.session_state["lesson"] = (lesson_id, part) if chosen else None
@@ -45,7 +45,7 @@ def apply_requested_lesson() -> None:
         st.session_state["view_flags"].pop("lesson", None)
     elif parsed:
         explicit = st.session_state.get("url_settings", {})
-        _open(*parsed)
+        open_lesson(*parsed)
         if explicit:  # settings written in the link win over the lesson's preset
             state.apply_settings(Settings.from_mapping(explicit, base=state.settings())[0])
 
@@ -56,7 +56,7 @@ def _on_pick() -> None:
         st.session_state["lesson"] = None
         st.session_state.setdefault("view_flags", {}).pop("lesson", None)
     else:
-        _open(picked, 0)
+        open_lesson(picked, 0)
 
 
 def render_picker() -> None:
@@ -87,6 +87,6 @@ def render_banner() -> None:
             for index, (column, each) in enumerate(zip(columns, lesson.parts)):
                 column.button(f"Part {index + 1}: {each.title}", key=f"lesson_part_{index}",
                               type="primary" if index == current[1] else "secondary",
-                              on_click=_open, args=(lesson.id, index), width="stretch")
+                              on_click=open_lesson, args=(lesson.id, index), width="stretch")
         st.markdown(f"**{part.title}.** {part.look_at}")
         st.markdown(f"**Try this:** {part.question}")
