@@ -38,6 +38,10 @@ class Experiment:
         """"regression" or "classification"."""
         return self.dataset.task
 
+    def training_run(self) -> TrainingRun:
+        """A fresh, untrained TrainingRun identical to the one that produced `history` (same init and batches)."""
+        return make_training_run(self.settings, self.loss, self.X_train, self.y_train, self.X_val, self.y_val)
+
 
 def resolve_loss(settings: Settings, task: str) -> str:
     """The loss to train with: the user's override, or MSE for numbers and cross-entropy for classes."""
@@ -109,6 +113,17 @@ def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]
     return settings, notices
 
 
+def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> TrainingRun:
+    """The engine's TrainingRun for these settings and data: the one place settings become engine arguments."""
+    return TrainingRun(
+        X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
+        learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
+        shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
+        hidden_activation=settings.hidden_activation,
+        validation=(X_val, y_val) if len(y_val) else None,
+    )
+
+
 def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
     """Load, split, scale and train as the settings say; raises DataError for unusable data."""
     data = load_dataset(settings, upload)
@@ -121,12 +136,5 @@ def run_experiment(settings: Settings, upload: bytes | None = None, progress=Non
     if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
         raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "
                         "Choose mean squared error.")
-    run = TrainingRun(
-        X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
-        learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
-        shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
-        hidden_activation=settings.hidden_activation,
-        validation=(X_val, y_val) if len(y_val) else None,
-    )
-    history = run.run(progress)
+    history = make_training_run(settings, loss, X_train, y_train, X_val, y_val).run(progress)
     return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices))

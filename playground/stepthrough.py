@@ -17,31 +17,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine import TrainingRun
 from .engine.losses import bce_logits_per_point, bce_per_point, output_loss_and_delta
 from .experiment import Experiment
 
 
-def training_run(exp: Experiment) -> TrainingRun:
-    """A fresh TrainingRun with exactly the arguments `run_experiment` gave the engine for `exp`.
-
-    This repeats the TrainingRun call of `experiment.run_experiment` (`exp.settings` are the
-    settings as actually run, after batch size and epochs were fitted). It is the one duplicated
-    argument list; tests/test_stepthrough.py checks that it reproduces `exp.history` bit for bit.
-    """
-    s = exp.settings
-    return TrainingRun(
-        exp.X_train, exp.y_train, activation=s.activation, loss=exp.loss, optimizer=s.optimizer,
-        learning_rate=s.learning_rate, batch_size=s.batch_size, epochs=s.epochs,
-        shuffle=s.shuffle, seed=s.seed, hidden=s.hidden,
-        hidden_activation=s.hidden_activation,
-        validation=(exp.X_val, exp.y_val) if len(exp.y_val) else None,
-    )
-
-
 def last_step(exp: Experiment) -> int:
-    """The number of updates the run kept (0 if its loss exploded before the first one)."""
-    return int(exp.history.step[-1])
+    """The last update the engine applied: the run's final step, or the update after which the loss exploded.
+
+    After a divergence the History stops at the state before the bad update (step `diverged_at` - 1),
+    but the engine did apply update `diverged_at`, so it can be explained too.
+    """
+    diverged_at = exp.history.diverged_at
+    return int(exp.history.step[-1]) if diverged_at is None else int(diverged_at)
 
 
 def step_of(epoch: int, batch: int, steps_per_epoch: int) -> int:
@@ -89,6 +76,14 @@ class StepDetail:
     params_after: np.ndarray  # (P,)
     state_before: dict  # optimizer attributes before the update (lr, mu, velocity, m, v, t, …)
     state_after: dict  # … and after
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the arrays of this detail."""
+        arrays = [self.X_batch, self.y_batch, self.sample_loss, self.dloss_da, self.da_dz, self.dloss_dz, self.grads,
+                  self.params_before, self.params_after, *(x for layer in self.layers for x in layer),
+                  *(v for s in (self.state_before, self.state_after) for v in s.values() if isinstance(v, np.ndarray))]
+        return sum(x.nbytes for x in arrays)
 
     @property
     def m(self) -> int:
@@ -142,17 +137,21 @@ class StepDetail:
 
 
 class Replay:
-    """A run replayed update by update. Asking for a later update continues from where it stands;
-    an earlier one is taken from the last `keep` explained updates or replayed from the start."""
+    """A run replayed update by update, for stepping through it.
 
-    def __init__(self, exp: Experiment, keep: int = 64):
-        self.exp, self.keep = exp, keep
+    Asking for a later update continues from where the replay stands, so ▶ costs one update. The
+    updates just before the one asked for are captured on the way and remembered (up to `keep`
+    of them, within `max_bytes`), so ◀ rarely has to replay the run from the start.
+    """
+
+    def __init__(self, exp: Experiment, keep: int = 64, behind: int = 16, max_bytes: int = 32_000_000):
+        self.exp, self.keep, self.behind, self.max_bytes = exp, keep, behind, max_bytes
         self.last_step = last_step(exp)
         self._explained: OrderedDict[int, StepDetail] = OrderedDict()
         self._restart()
 
     def _restart(self) -> None:
-        self.run = training_run(self.exp)
+        self.run = self.exp.training_run()
         self._batches = self.run.batches()
         self.applied = 0  # updates applied so far
 
@@ -168,17 +167,22 @@ class Replay:
             self._restart()
         net, optimizer = self.run.net, self.run.optimizer
         with np.errstate(all="ignore"):  # as TrainingRun.run
-            while self.applied < step - 1:
-                _, _, X_batch, y_batch = next(self._batches)
-                net.loss_and_gradient(X_batch, y_batch)
-                optimizer.step(net.params, net.grads)
+            while self.applied < step:
+                batch = next(self._batches)
+                if self.applied + 1 >= step - self.behind:
+                    self._remember(self._capture(*batch))
+                else:
+                    net.loss_and_gradient(batch[2], batch[3])
+                    optimizer.step(net.params, net.grads)
                 self.applied += 1
-            detail = self._capture(*next(self._batches))
-        self.applied = step
-        self._explained[step] = detail
-        while len(self._explained) > self.keep:
-            self._explained.popitem(last=False)
-        return detail
+        return self._explained[step]
+
+    def _remember(self, detail: StepDetail) -> None:
+        self._explained[detail.step] = detail
+        self._explained.move_to_end(detail.step)
+        size = sum(d.nbytes for d in self._explained.values())
+        while len(self._explained) > 1 and (len(self._explained) > self.keep or size > self.max_bytes):
+            size -= self._explained.popitem(last=False)[1].nbytes
 
     def _capture(self, epoch: int, batch: int, X_batch: np.ndarray, y_batch: np.ndarray) -> StepDetail:
         """Apply the next update exactly as the engine does, recording every number along the way."""
@@ -213,7 +217,7 @@ class Replay:
 
 def explain_step(exp: Experiment, step: int) -> StepDetail:
     """Update `step` (1-based, up to `last_step(exp)`) of the run of `exp`, replayed from the start."""
-    return Replay(exp, keep=1).explain(step)
+    return Replay(exp, keep=1, behind=0).explain(step)
 
 
 def parameter_names(sizes: tuple[int, ...]) -> list[tuple[str, str]]:
