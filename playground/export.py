@@ -14,6 +14,7 @@ import hashlib
 import json
 import math
 import string
+import textwrap
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 
@@ -121,6 +122,7 @@ class LoadedRun:
     notices: tuple[str, ...]  # values clamped, unknown fields ignored, fields missing
     params: tuple[float, ...] | None  # final parameters, if the file has them
     csv_sha256: str | None  # the uploaded CSV the run was trained on, if any
+    adjusted: bool = False  # some setting is not the file's (out of range, unusable or missing)
 
 
 def parse_run_file(data: bytes) -> LoadedRun:
@@ -153,7 +155,8 @@ def parse_run_file(data: bytes) -> LoadedRun:
     settings, coerced = Settings.from_mapping({k: v for k, v in raw.items() if k in FIELDS})
     params = _final_params(record.get("final"))
     csv_sha = (record.get("data") or {}).get("csv_sha256") if isinstance(record.get("data"), dict) else None
-    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha if isinstance(csv_sha, str) else None)
+    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha if isinstance(csv_sha, str) else None,
+                     adjusted=bool(coerced or missing))
 
 
 def _decode_json(data: bytes):
@@ -223,8 +226,7 @@ def compare_final(expected: tuple[float, ...], params: np.ndarray) -> tuple[bool
     difference = float(np.max(np.abs(np.asarray(expected) - params)))
     if difference == 0.0:
         return True, f"The re-created run ends at the file's final weights: all {params.size} parameters equal."
-    return False, (f"The re-created run differs from the file's final weights (largest difference "
-                   f"{difference:.3g}): the data is not the same as when the file was saved.")
+    return False, f"The re-created run does not end at the file's final weights (largest difference {difference:.3g})."
 
 
 # --------------------------------------------------------------------------------------------- HTML
@@ -236,6 +238,13 @@ def plotly_js_bytes() -> int:
     from plotly.offline import get_plotlyjs
 
     return len(get_plotlyjs().encode("utf-8"))
+
+
+def figure_json(figure: dict) -> str:
+    """The figure as the JSON an HTML export embeds."""
+    import plotly.io as pio
+
+    return pio.to_json(figure, validate=False)
 
 
 def animation_html(figure: dict, title: str = "Neuron Playground") -> str:
@@ -270,7 +279,8 @@ def python_script(exp) -> str:
         TARGET=_comment_safe(exp.dataset.target_name),
         SCALED=scaled,
         NETWORK=network,
-        SETTINGS=", ".join(f"{key}={value!r}" for key, value in asdict(s).items()),
+        SETTINGS=textwrap.fill(", ".join(f"{key}={value!r}" for key, value in asdict(s).items()), width=100,
+                               subsequent_indent=" " * 10, break_long_words=False),
         OUTPUT_ACTIVATION=repr(h.activation),
         HIDDEN_ACTIVATION=repr(h.hidden_activation),
         HIDDEN=repr(tuple(h.sizes[1:-1])),
@@ -503,3 +513,5 @@ Y_VAL = $Y_VAL
 if __name__ == "__main__":
     main()
 ''')
+
+SCRIPT_CODE_LINES = _SCRIPT.template.partition("# The data, exactly")[0].count("\n")  # lines before the data

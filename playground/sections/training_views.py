@@ -53,14 +53,20 @@ def run_key(exp: Experiment) -> tuple:
     return exp.settings, state.fingerprint(state.upload_bytes())
 
 
-def render_fit_and_landscape(exp: Experiment, reference) -> None:
-    """The fit animation and the loss landscape with the optimizer's path, playing together."""
-    u, v = _slice_choice(exp)
+def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: str = ""):
+    """(figure, slice): the fit and the landscape over output parameters (u, v), animated together."""
     ls = cached_slice(exp, run_key(exp), reference, u, v)
     frames = frame_indices(len(exp.history.step))
     fit_reference = reference if exp.X_train.shape[1] == 1 else None
     figure = compose([fit_panel(exp, frames, fit_reference), landscape_panel(ls, frames)],
-                     frame_labels(exp, frames), height=500)
+                     frame_labels(exp, frames), title=title, height=500)
+    return figure, ls
+
+
+def render_fit_and_landscape(exp: Experiment, reference) -> None:
+    """The fit animation and the loss landscape with the optimizer's path, playing together."""
+    u, v = _slice_choice(exp)
+    figure, ls = fit_and_landscape_figure(exp, reference, u, v)
     plot.show(figure, key="fit_landscape")
     where = "a slice through the final weights (other parameters held fixed)" if ls.is_slice else "over (w, b)"
     st.caption(f"Left: the data and the network's prediction. Right: the loss {where}, log scale; "
