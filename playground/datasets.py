@@ -111,7 +111,7 @@ def _digits(n, noise, rng, target):
         y, what = bunch.target % 2, "odd (1) vs even (0)"
     else:
         y, what = bunch.target == int(target), f"the digit {target} (1) vs any other (0)"
-    names = tuple(f"pixel {r},{c}" for r in range(8) for c in range(8))
+    names = tuple(f"pixel r{r}c{c}" for r in range(8) for c in range(8))  # no commas: features are comma-separated
     return Dataset("Digits 8×8 (scikit-learn)", bunch.data, y.astype(float), names, "label",
                    CLASSIFICATION, f"1797 handwritten digits, 64 pixels each (0–16); target: {what}.")
 

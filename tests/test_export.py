@@ -87,7 +87,7 @@ JSON_CASES = {
                            "standardize": True, "seed": 41, "activation": "sigmoid", "hidden_layers": 2,
                            "hidden_units": 3, "hidden_activation": "relu", "loss": "bce", "optimizer": "rmsprop",
                            "learning_rate": 0.003, "batch_size": 5, "epochs": 7, "shuffle": False},
-    "features and digits": {"dataset": "digits", "digit_target": "3", "features": "pixel 3,3,pixel 4,4",
+    "features and digits": {"dataset": "digits", "digit_target": "3", "features": "pixel r3c3,pixel r4c4",
                             "epochs": 2, "activation": "sigmoid"},
     "diverged": {"dataset": "line800", "standardize": False, "optimizer": "sgd", "learning_rate": 10.0},
 }

@@ -17,6 +17,7 @@ PIXELS = SIDE * SIDE
 PIXEL_MAX = 16.0  # digits pixels run 0…16
 INK = [[0.0, "#ffffff"], [1.0, "#000000"]]  # greys reversed: 0 = white paper, 16 = black ink
 DIVERGING = [[0.0, "#2166ac"], [0.25, "#67a9cf"], [0.5, "#f7f7f7"], [0.75, "#ef8a62"], [1.0, "#b2182b"]]
+FRAME = "#9e9e9e"  # mid grey: visible around an image on light and dark themes
 MAX_SHOWN_ROWS = 200  # the page shows at most this many rows of the records table (first and last half)
 
 
@@ -82,6 +83,13 @@ def as_image(row: np.ndarray) -> np.ndarray:
     return np.asarray(row, dtype=np.float64).reshape(SIDE, SIDE)
 
 
+def _frame(xref: str, yref: str) -> dict:
+    """A thin grey box exactly around an 8×8 image: digits have blank border columns that would
+    otherwise vanish into a white page."""
+    return {"type": "rect", "xref": xref, "yref": yref, "x0": -0.5, "x1": SIDE - 0.5, "y0": -0.5,
+            "y1": SIDE - 0.5, "line": {"color": FRAME, "width": 1}, "layer": "above"}
+
+
 def _grid(images: list[np.ndarray], titles: list[str], per_row: int, style: dict, cell_px: int,
           title: str = "", coloraxis: dict | None = None, title_px: int = 36) -> dict:
     """Small heatmaps in a grid, one pair of axes each (subplots built by hand), a title above each."""
@@ -95,7 +103,7 @@ def _grid(images: list[np.ndarray], titles: list[str], per_row: int, style: dict
     layout = base_layout(title, top + area + 10)
     layout.update(margin={"l": 10, "r": 10, "t": top, "b": 10}, showlegend=False, hovermode="closest")
     axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False, "showline": False}
-    data, annotations = [], []
+    data, annotations, shapes = [], [], []
     for i, (image, label) in enumerate(zip(images, titles)):
         suffix = "" if i == 0 else str(i + 1)
         row, col = divmod(i, per_row)
@@ -108,20 +116,21 @@ def _grid(images: list[np.ndarray], titles: list[str], per_row: int, style: dict
                                     "constrain": "domain"}
         data.append({"type": "heatmap", "z": [compact(r, 4) for r in image], **style,
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "name": label.replace("<br>", " ")})
+        shapes.append(_frame(f"x{suffix}", f"y{suffix}"))
         annotations.append({"text": label, "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",
                             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 12}})
-    layout["annotations"] = annotations
+    layout["annotations"], layout["shapes"] = annotations, shapes
     if coloraxis is not None:
         layout["coloraxis"] = coloraxis
     return {"data": data, "layout": layout}
 
 
-def digits_figure(rows: np.ndarray, titles: list[str], title: str = "", per_row: int = 10) -> dict:
+def digits_figure(rows: np.ndarray, titles: list[str], title: str = "", per_row: int = 10, cell_px: int = 90) -> dict:
     """Digits (k, 64) in original pixels 0…16 as 8×8 greyscale images (dark = ink), one title each."""
     style = {"colorscale": INK, "zmin": 0.0, "zmax": PIXEL_MAX, "showscale": False,
              "hovertemplate": "row %{y}, column %{x}: %{z}<extra></extra>"}
     images = [as_image(row) for row in np.asarray(rows).reshape(-1, PIXELS)]
-    return _grid(images, titles, per_row, style, cell_px=110, title=title)
+    return _grid(images, titles, per_row, style, cell_px=cell_px, title=title)
 
 
 def _symmetric_limit(values: np.ndarray) -> float:
@@ -139,7 +148,8 @@ def weight_image_figure(w: np.ndarray, title: str = "The output neuron's 64 weig
              "hovertemplate": "pixel (%{y}, %{x}): weight %{z:.4g}<extra></extra>"}
     layout = base_layout(title, 380)
     layout.update(margin={"l": 10, "r": 10, "t": 50, "b": 10}, showlegend=False)
-    axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False}
+    axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False, "showline": False}
+    layout["shapes"] = [_frame("x", "y")]
     layout["xaxis"] = {**axis, "range": [-0.5, SIDE - 0.5], "constrain": "domain"}
     layout["yaxis"] = {**axis, "range": [SIDE - 0.5, -0.5], "scaleanchor": "x", "constrain": "domain"}
     return {"data": [trace], "layout": layout}

@@ -92,9 +92,11 @@ def _render_comparison(exp: Experiment, reference) -> None:
     st.subheader("The neuron's weights vs the exact answer")
     last = int(h.epoch[-1])
     if last >= 1:
-        if st.session_state.get(EPOCH_KEY, 0) > last:  # a shorter run than the slider remembers
-            st.session_state[EPOCH_KEY] = last
-        epoch = st.slider("Epoch", 0, last, value=last, key=EPOCH_KEY,
+        # Start at the end, and keep the chosen epoch (clamped) when the run changes length: a new
+        # maximum makes a new widget, which takes its value from the state set here.
+        remembered = st.session_state.get(EPOCH_KEY)
+        st.session_state[EPOCH_KEY] = last if remembered is None else min(int(remembered), last)
+        epoch = st.slider("Epoch", 0, last, key=EPOCH_KEY,
                           help="The weights as they were at the end of this epoch (0 = the random start).")
     else:
         epoch = 0
@@ -105,7 +107,7 @@ def _render_comparison(exp: Experiment, reference) -> None:
     gap = float(np.linalg.norm(w - reference[0]))
     how = ("np.linalg.lstsq on the training data" if exp.loss == "mse"
            else "scikit-learn's unpenalised LogisticRegression on the training data")
-    scaled = " Features are standardized, so the weights compare across features." if exp.scaler else ""
+    scaled = " Features are standardized, so the weights compare across features." if exp.scaler is not None else ""
     st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; green: the exact optimum ({how}). "
                f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}")
 
@@ -161,12 +163,15 @@ def _render_digits(exp: Experiment) -> None:
 
     scaled = " on the standardized pixels" if exp.scaler is not None else ""
     if len(h.sizes) == 2:
-        left, right = st.columns([3, 2])
+        left, right = st.columns([1, 1])
         with left:
             plot.show(weight_image_figure(h.w[-1]), key="inspect_weight_image")
+        blank = int(np.sum(np.all(exp.X_train == 0.0, axis=0)))  # pixels with no ink in any training digit
+        still = (f" The {blank} pixels blank in every training digit keep their random starting weight: with "
+                 "x = 0 their gradient is 0." if blank else "")
         right.markdown(f"Red pixels push the output towards **{words[1]}**, blue ones towards **{words[0]}**; "
                        f"white ones hardly matter. These are the 64 weights after training{scaled}, "
-                       "drawn where their pixels are.")
+                       f"drawn where their pixels are.{still}")
         with right:
             _render_accuracy(exp, words)
     else:
@@ -192,10 +197,9 @@ def _render_accuracy(exp: Experiment, words: tuple[str, str]) -> None:
         return
     p = validation_outputs(exp)
     wrong = int(np.sum((p >= 0.5) != (exp.y_val == 1.0)))
-    st.metric("Validation accuracy", f"{1 - wrong / len(p):.1%}",
-              help="Share of the held-out digits classified right (output ≥ 0.5 means "
-                   f"{words[1]}); never used for training.")
-    st.caption(f"{wrong} of {len(p)} held-out digits wrong.")
+    verb = "is" if wrong == 1 else "are"
+    st.markdown(f"**Validation accuracy: {1 - wrong / len(p):.1%}** — {wrong} of the {len(p)} held-out digits "
+                f"(never trained on) {verb} classified wrong (output ≥ 0.5 means {words[1]}).")
 
 
 def _render_mistakes(exp: Experiment, words: tuple[str, str]) -> None:
@@ -214,6 +218,6 @@ def _render_mistakes(exp: Experiment, words: tuple[str, str]) -> None:
         truth = words[int(exp.y_val[i])]
         titles.append(f"{d if d is not None else '?'}: {truth}<br>{output} {p[i]:.2f}")
     plot.show(digits_figure(pixels, titles, title="Held-out digits it gets wrong (most confident first)",
-                            per_row=MAX_MISTAKES), key="inspect_mistakes")
+                            per_row=MAX_MISTAKES, cell_px=110), key="inspect_mistakes")
     st.caption(f"Above each image: the digit, its true class, and the neuron's {output} "
                f"(≥ 0.5 means {words[1]}).")
