@@ -111,21 +111,26 @@ def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np
     with np.errstate(all="ignore"):
         for start in range(0, frames.size, chunk):
             params = history.params[frames[start : start + chunk]]  # (R, P)
-            a, offset = X[None, :, :], 0  # (1, n, p)
+            a, offset = X, 0  # the first layer's input, (n, p), is the same for every frame
             for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
                 W = params[:, offset : offset + fan_in * fan_out].reshape(-1, fan_in, fan_out)  # (R, in, out)
                 offset += fan_in * fan_out
                 b = params[:, offset : offset + fan_out]  # (R, out)
                 offset += fan_out
-                z = a @ W + b[:, None, :]  # (R, n, out)
-                a = (output if layer == last else hidden).f(z)
-            z, a = z[..., 0], a[..., 0]  # (R, n)
+                if layer == 0:  # one matrix product for all frames: (n, p) @ (p, R·out)
+                    z = (X @ W.transpose(1, 0, 2).reshape(fan_in, -1)).reshape(y.size, -1, fan_out)
+                    z = z.transpose(1, 0, 2) + b[:, None, :]  # (R, n, out)
+                else:
+                    z = a @ W + b[:, None, :]  # (R, n, out)
+                if layer < last:
+                    a = hidden.f(z)
+            z = z[..., 0]  # (R, n) the output neuron's pre-activation
             if history.loss == "mse":
-                per_point = (a - y) ** 2
+                per_point = (output.f(z) - y) ** 2
             elif history.activation == "sigmoid":  # the engine's exact from-logits cross-entropy
                 per_point = bce_logits_per_point(z, y)
             else:
-                per_point = bce_per_point(a, y)
+                per_point = bce_per_point(output.f(z), y)
             losses[start : start + chunk] = per_point.mean(axis=1)
     return losses
 
@@ -163,9 +168,10 @@ def run_racer(exp, optimizer: str, learning_rate: float) -> History:
 
 def run_race(exp, reference=None, typical: bool = False) -> Race:
     """The four racers on experiment `exp`; `reference` is the exact (w, b) of a single neuron, or None."""
-    racers = []
-    for optimizer, lr in learning_rates(exp.settings.learning_rate, typical).items():
-        history = run_racer(exp, optimizer, lr)
+    racers, s = [], exp.settings
+    for optimizer, lr in learning_rates(s.learning_rate, typical).items():
+        same_as_page = optimizer == s.optimizer and lr == s.learning_rate
+        history = exp.history if same_as_page else run_racer(exp, optimizer, lr)  # the page's run: reuse it
         frames = evaluation_frames(len(history.step))
         losses = full_losses(history, exp.X_train, exp.y_train, frames)
         racers.append(Racer(optimizer, lr, history, history.step[frames], losses))

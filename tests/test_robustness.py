@@ -126,7 +126,7 @@ def test_bad_uploads_get_a_message_in_the_page(app, content, words):
 
 
 def _csv(rows, slope):
-    return "x,y\n".encode() + b"".join(f"{x},{slope * x + 1}\n".encode() for x in rows)
+    return b"x,y\n" + b"".join(f"{x},{slope * x + 1}\n".encode() for x in rows)
 
 
 def test_two_sessions_never_see_each_others_data_or_results(app):

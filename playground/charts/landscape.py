@@ -5,9 +5,12 @@ otherwise it is a slice through the final parameters, varying the two chosen one
 
 from __future__ import annotations
 
+import base64
+import io
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 
 from ..landscape import loss_slice
 from .panels import Panel
@@ -15,6 +18,10 @@ from .style import MARKER_EDGE, PATH, base_layout, compact, padded_range
 
 MAX_PATH_POINTS = 500
 TRAIL_FRAMES = 12
+IMAGE_PIXELS = 240  # the landscape image's width and height
+IMAGE_LEVELS = 24  # colour bands, each edged by an iso-line
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+           "#fde725")  # plotly's Viridis stops
 
 
 @dataclass(frozen=True, eq=False)
@@ -87,19 +94,58 @@ def _log_loss(loss: np.ndarray) -> np.ndarray:
     return np.log10(np.where(np.isfinite(loss), loss, np.nan) + floor)
 
 
+def _viridis(t: np.ndarray) -> np.ndarray:
+    """Viridis colours (…, 3) uint8 for values t in [0, 1]."""
+    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], dtype=float)  # (K, 3)
+    at = np.linspace(0.0, 1.0, len(stops))
+    return np.stack([np.interp(t, at, stops[:, k]) for k in range(3)], axis=-1).round().astype(np.uint8)
+
+
+def landscape_image(ls: LandscapeSlice) -> tuple[str, float, float]:
+    """A PNG (data URI) of log10(loss) in IMAGE_LEVELS colour bands with darker iso-lines, and its (lo, hi).
+
+    A layout image rather than a contour trace: plotly.js drops heatmap and contour traces from a
+    subplot whose other traces animate without a full redraw, and a full redraw per frame is slow.
+    """
+    z = _log_loss(ls.loss)  # (V, U)
+    u_fine = np.linspace(ls.u_values[0], ls.u_values[-1], IMAGE_PIXELS)
+    v_fine = np.linspace(ls.v_values[0], ls.v_values[-1], IMAGE_PIXELS)
+    rows = np.array([np.interp(u_fine, ls.u_values, row) for row in z])  # (V, P)
+    fine = np.array([np.interp(v_fine, ls.v_values, column) for column in rows.T]).T  # (P, P)
+    finite = np.isfinite(fine)
+    lo, hi = (float(fine[finite].min()), float(fine[finite].max())) if finite.any() else (0.0, 1.0)
+    scaled = (np.where(finite, fine, lo) - lo) / ((hi - lo) or 1.0)
+    band = np.minimum((scaled * IMAGE_LEVELS).astype(np.uint8), IMAGE_LEVELS - 1)  # (P, P)
+    edge = np.zeros_like(finite)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    index = np.where(edge, band + IMAGE_LEVELS, band)  # the darker twin of each band marks iso-lines
+    index[~finite] = 2 * IMAGE_LEVELS  # no value: the neutral grey
+    colours = _viridis((np.arange(IMAGE_LEVELS) + 0.5) / IMAGE_LEVELS)  # (L, 3)
+    palette = np.vstack([colours, (colours * 0.72).astype(np.uint8), [[128, 128, 128]]])
+    image = Image.fromarray(index[::-1].astype(np.uint8), mode="P")  # row 0 = the largest v, at the top
+    image.putpalette(palette.ravel().tolist())
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), lo, hi
+
+
 def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
-    """Heatmap with contours of log10(loss), the full path, an animated trail and marker, start and optimum."""
+    """log10(loss) as a banded image, the full path, an animated trail and marker, the start and the optimum."""
     path_rows = np.unique(np.round(np.linspace(0, ls.path_u.size - 1, min(ls.path_u.size, MAX_PATH_POINTS))))
     path_rows = path_rows.astype(int)
     marker = {"size": 12, "line": {"width": 2, "color": MARKER_EDGE}}
+    source, lo, hi = landscape_image(ls)
+    u_range = [float(ls.u_values[0]), float(ls.u_values[-1])]
+    v_range = [float(ls.v_values[0]), float(ls.v_values[-1])]
     traces = [
-        {"type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
-         "z": [compact(row, 4) for row in _log_loss(ls.loss)], "colorscale": "Viridis",
-         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.3)"},
-         "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
-         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>"},
+        # Carries the colour bar and the hover read-out of the loss under the image.
+        {"type": "heatmap", "name": "loss", "x": compact(ls.u_values[::3]), "y": compact(ls.v_values[::3]),
+         "z": [compact(row, 3) for row in _log_loss(ls.loss)[::3, ::3]], "opacity": 0, "showscale": True,
+         "colorscale": "Viridis", "zmin": lo, "zmax": hi, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
+         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
-         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.55)", "width": 1.5},
+         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
          "hoverinfo": "skip", "showlegend": False},
         {"type": "scatter", "mode": "lines", "name": "recent steps", "showlegend": False,
          "x": compact(ls.path_u[frames[-TRAIL_FRAMES:]]), "y": compact(ls.path_v[frames[-TRAIL_FRAMES:]]),
@@ -120,10 +166,13 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
                         {"x": [float(ls.path_u[frame])], "y": [float(ls.path_v[frame])]}])
     return Panel(
         traces=traces,
-        xaxis={"title": {"text": ls.u_name}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]},
-        yaxis={"title": {"text": ls.v_name}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]},
+        xaxis={"title": {"text": ls.u_name}, "range": u_range, "showgrid": False, "zeroline": False},
+        yaxis={"title": {"text": ls.v_name}, "range": v_range, "showgrid": False, "zeroline": False},
         animated=[2, 3],
         frames=updates,
+        images=[{"source": source, "x": u_range[0], "y": v_range[1], "sizex": u_range[1] - u_range[0],
+                 "sizey": v_range[1] - v_range[0], "xanchor": "left", "yanchor": "top", "sizing": "stretch",
+                 "layer": "below"}],
     )
 
 

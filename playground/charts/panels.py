@@ -17,6 +17,7 @@ class Panel:
     animated: list[int] = field(default_factory=list)  # indices into `traces`
     frames: list[list[dict]] = field(default_factory=list)
     redraw: bool = False  # heatmap updates need a full redraw; scatter updates don't
+    images: list[dict] = field(default_factory=list)  # layout images placed in this panel's axes
 
 
 def compose(panels: list[Panel], labels: list[str], title: str = "", height: int = 480) -> dict:
@@ -29,6 +30,8 @@ def compose(panels: list[Panel], labels: list[str], title: str = "", height: int
         start = (number - 1) * (width + gap)
         layout[f"xaxis{suffix}"] = {**panel.xaxis, "domain": [start, start + width], "anchor": f"y{suffix}"}
         layout[f"yaxis{suffix}"] = {**panel.yaxis, "anchor": f"x{suffix}"}
+        layout.setdefault("images", []).extend(
+            {**image, "xref": f"x{suffix}", "yref": f"y{suffix}"} for image in panel.images)
         offset = len(data)
         data += [{**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"} for trace in panel.traces]
         animated += [(offset + i, panel, k) for k, i in enumerate(panel.animated)]

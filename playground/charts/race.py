@@ -17,8 +17,9 @@ from .style import EXACT, MARKER_EDGE, base_layout, compact
 
 # Okabe & Ito's colour-blind-safe palette, one colour per optimizer, on every race chart.
 RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
-END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "square", "adam": "triangle-up"}
+END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "hexagon", "adam": "triangle-up"}
 BACKGROUND = [[0.0, "#fbfbfb"], [1.0, "#5c5c5c"]]  # log10 loss, low → high
+FAR_BELOW = 1e-3  # on a log scale, an optimum under this × the lowest curve is written, not drawn
 
 
 def race_color(optimizer: str) -> str:
@@ -43,11 +44,6 @@ def race_slice(exp, race: Race, reference, u: int, v: int) -> LandscapeSlice:
     return compute_slice(replace(exp, history=replace(h, params=params)), reference, u, v)
 
 
-def _finite(values, digits: int = 5) -> list:
-    """`compact` with NaN and ±inf as None (gaps), so the figure stays valid JSON."""
-    return [v if np.isfinite(v) else None for v in compact(values, digits)]
-
-
 def _log_loss(loss: np.ndarray) -> np.ndarray:
     finite = loss[np.isfinite(loss)]
     floor = max(float(finite.max()) * 1e-12, 1e-300) if finite.size else 1.0
@@ -59,7 +55,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
     marker = {"size": 12, "line": {"width": 1.5, "color": MARKER_EDGE}}
     data = [{
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
-        "z": [_finite(row, 4) for row in _log_loss(ls.loss)], "colorscale": BACKGROUND, "showlegend": False,
+        "z": [compact(row, 4) for row in _log_loss(ls.loss)], "colorscale": BACKGROUND, "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
         "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
@@ -71,21 +67,21 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         rows = np.unique(np.round(np.linspace(0, len(out) - 1, min(len(out), MAX_PATH_POINTS)))).astype(int)
         color, name = race_color(racer.optimizer), racer_name(racer)
         data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
-                     "x": _finite(out[rows, u]), "y": _finite(out[rows, v]), "line": {"color": color, "width": 2.5},
+                     "x": compact(out[rows, u]), "y": compact(out[rows, v]), "line": {"color": color, "width": 2.5},
                      "customdata": h.step[rows].tolist(),
                      "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_name}=%{{x:.4g}}<br>"
                                       f"{ls.v_name}=%{{y:.4g}}<extra></extra>"})
         diverged = h.diverged_at is not None
-        end = f"{racer.label}: " + (f"exploded after step {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
+        end = f"{racer.label}: " + (f"exploded at step {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
         data.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
-                     "showlegend": False, "x": _finite(out[-1:, u]), "y": _finite(out[-1:, v]),
+                     "showlegend": False, "x": compact(out[-1:, u]), "y": compact(out[-1:, v]),
                      "marker": {**marker, "color": color,
                                 "symbol": "x" if diverged else END_SYMBOLS.get(racer.optimizer, "circle")},
                      "hovertemplate": f"{end}<br>{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<extra></extra>"})
     first = race.racers[0].history
     k = first.sizes[-2]
     data.append({"type": "scatter", "mode": "markers", "name": "start (all four)",
-                 "x": _finite(first.params[:1, -k - 1 + u]), "y": _finite(first.params[:1, -k - 1 + v]),
+                 "x": compact(first.params[:1, -k - 1 + u]), "y": compact(first.params[:1, -k - 1 + v]),
                  "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
     if ls.optimum is not None:
         data.append({"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
@@ -106,20 +102,28 @@ def race_loss_figure(race: Race, loss_name: str, log_scale: bool) -> dict:
         last_epoch = max(last_epoch, int(epochs[-1]))
         color, name = race_color(racer.optimizer), racer_name(racer)
         data.append({"type": "scatter", "mode": "lines+markers", "name": name, "legendgroup": racer.optimizer,
-                     "x": epochs.tolist(), "y": _finite(h.train_loss), "line": {"color": color, "width": 2.5},
+                     "x": epochs.tolist(), "y": compact(h.train_loss), "line": {"color": color, "width": 2.5},
                      "marker": {"size": 5, "symbol": END_SYMBOLS.get(racer.optimizer, "circle")}})
         if h.diverged_at is not None:
             at = h.diverged_at / h.steps_per_epoch
             data.append({"type": "scatter", "mode": "markers", "name": f"{racer.label} exploded",
                          "legendgroup": racer.optimizer, "showlegend": False, "x": [at],
-                         "y": _finite(h.train_loss[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
+                         "y": compact(h.train_loss[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
                          "hovertemplate": f"{racer.label} exploded at step {h.diverged_at}<extra></extra>"})
-    if race.optimum_loss is not None and (race.optimum_loss > 0 or not log_scale):
-        label = "exact answer's loss" if race.optimum_source == EXACT_OPTIMUM else "best final loss"
-        data.append({"type": "scatter", "mode": "lines", "name": label, "x": [0, last_epoch],
-                     "y": _finite([race.optimum_loss] * 2, 8), "line": {"color": EXACT, "width": 1.5, "dash": "dash"},
-                     "hoverinfo": "name+y"})
     layout = base_layout(f"Training loss ({loss_name}) per epoch", height=420)
+    optimum = race.optimum_loss
+    if optimum is not None:
+        label = "exact answer's loss" if race.optimum_source == EXACT_OPTIMUM else "best final loss"
+        curves = np.concatenate([r.history.train_loss for r in race.racers])
+        lowest = curves[np.isfinite(curves) & (curves > 0)].min(initial=np.inf)
+        if log_scale and not optimum >= lowest * FAR_BELOW:  # a line there would squash every curve to the top
+            layout["annotations"] = [{"xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",
+                                      "yanchor": "bottom", "showarrow": False, "font": {"color": EXACT},
+                                      "text": f"{label}: {optimum:.3g}, far below this chart"}]
+        else:
+            data.append({"type": "scatter", "mode": "lines", "name": label, "x": [0, last_epoch],
+                         "y": compact([optimum] * 2, 8), "line": {"color": EXACT, "width": 1.5, "dash": "dash"},
+                         "hoverinfo": "name+y"})
     layout["xaxis"] = {"title": {"text": "epoch"}, "rangemode": "tozero"}
     layout["yaxis"] = {"title": {"text": "loss" + (" (log scale)" if log_scale else "")},
                        "type": "log" if log_scale else "linear"}

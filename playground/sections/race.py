@@ -32,10 +32,11 @@ def _slice_choice(exp: Experiment) -> tuple[int, int]:
     if len(names) <= 2:
         return u, v
     left, right = st.columns(2)
+    # Keys per parameter count: a choice kept from a model with more parameters would be out of range.
     u = left.selectbox("Landscape x-axis", range(len(names)), index=u, format_func=names.__getitem__,
-                       key="race_slice_u")
+                       key=f"race_slice_u_{len(names)}")
     v = right.selectbox("Landscape y-axis", range(len(names)), index=v, format_func=names.__getitem__,
-                        key="race_slice_v")
+                        key=f"race_slice_v_{len(names)}")
     if u == v:
         st.caption("Pick two different parameters; showing the bias on the y-axis.")
         v = len(names) - 1 if u != len(names) - 1 else 0
@@ -97,10 +98,15 @@ def _table_caption(race: Race) -> str:
     source = ("the exact answer's loss" if race.optimum_source == EXACT_OPTIMUM
               else "the best final training loss among the four (no exact answer is known here)")
     within = f"{WITHIN * 100:g} %"
+    start = float(race.racers[0].step_loss[0])
+    stuck = ""
+    if race.optimum_source != EXACT_OPTIMUM and race.optimum_loss >= start:
+        stuck = (f" None of the four ended below the shared starting loss, {start:.4g}, so each counts as within "
+                 f"{within} from step 0: there is no progress to race for here.")
     return (f"Steps to reach {within} of optimum: the first recorded step whose loss over the whole training set "
             f"is at most {within} above the optimum, {race.optimum_loss:.4g} ({source}). The loss is evaluated at "
             f"up to {MAX_LOSS_FRAMES} evenly spaced recorded steps per optimizer. Diverged at: the update after "
-            "which the loss exploded.")
+            "which the loss exploded." + stuck)
 
 
 @st.fragment

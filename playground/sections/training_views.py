@@ -39,9 +39,9 @@ def _slice_choice(exp: Experiment) -> tuple[int, int]:
         return u, v
     left, right = st.columns(2)
     u = left.selectbox("Landscape x-axis", range(len(names)), index=u, format_func=names.__getitem__,
-                       key="slice_u")
+                       key=f"slice_u_{len(names)}")  # per model size: a stale index cannot overflow
     v = right.selectbox("Landscape y-axis", range(len(names)), index=v, format_func=names.__getitem__,
-                        key="slice_v")
+                        key=f"slice_v_{len(names)}")
     if u == v:
         st.caption("Pick two different parameters; showing the bias on the y-axis.")
         v = len(names) - 1 if u != len(names) - 1 else 0
