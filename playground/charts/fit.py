@@ -62,7 +62,7 @@ def _curve_panel(exp, frames, reference) -> Panel:
         yaxis={"title": {"text": exp.dataset.target_name}, "range": [y_lo - 0.5 * span, y_hi + 0.5 * span]
                if _leaves_range(curves, y_lo, y_hi) else [y_lo, y_hi]},
         animated=[len(traces) - 1],
-        frames=[[{"y": compact(curve)}] for curve in curves],
+        frames=[[{"y": curve}] for curve in compact(np.array(curves))],
     )
 
 
@@ -82,7 +82,7 @@ def _plane_panel(exp, frames) -> Panel:
     classify = exp.task == "classification"
     z_range = (0.0, 1.0) if classify else tuple(padded_range(exp.y_train, 0.0))
     heat = {"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
-            "z": [compact(row, 3) for row in surfaces[-1]], "zmin": z_range[0], "zmax": z_range[1],
+            "z": compact(surfaces[-1], 3), "zmin": z_range[0], "zmax": z_range[1],
             "colorscale": "RdBu" if classify else "Viridis", "reversescale": classify, "opacity": 0.75,
             "colorbar": {"title": {"text": "P(class 1)" if classify else "prediction"}, "len": 0.8},
             "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}
@@ -99,7 +99,7 @@ def _plane_panel(exp, frames) -> Panel:
         xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
         yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
         animated=[0],
-        frames=[[{"type": "heatmap", "z": [compact(row, 3) for row in s]}] for s in surfaces],
+        frames=[[{"type": "heatmap", "z": z}] for z in compact(np.array(surfaces), 3)],
         redraw=True,
     )
 
@@ -128,5 +128,5 @@ def _predicted_vs_actual_panel(exp, frames) -> Panel:
         yaxis={"title": {"text": "predicted " + ("probability" if classify else exp.dataset.target_name)},
                "range": y_range},
         animated=[1],
-        frames=[[{"y": compact(p)}] for p in predictions],
+        frames=[[{"y": p}] for p in compact(np.array(predictions))],
     )

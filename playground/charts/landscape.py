@@ -141,7 +141,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     traces = [
         # Carries the colour bar and the hover read-out of the loss under the image.
         {"type": "heatmap", "name": "loss", "x": compact(ls.u_values[::3]), "y": compact(ls.v_values[::3]),
-         "z": [compact(row, 3) for row in _log_loss(ls.loss)[::3, ::3]], "opacity": 0, "showscale": True,
+         "z": compact(_log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
          "colorscale": "Viridis", "zmin": lo, "zmax": hi, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
          "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
@@ -159,11 +159,9 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     if ls.optimum is not None:
         traces.append({"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
                        "y": [ls.optimum[1]], "marker": {**marker, "color": "#ffd700", "symbol": "star", "size": 18}})
-    updates = []
-    for i, frame in enumerate(frames):
-        trail = frames[max(0, i - TRAIL_FRAMES + 1) : i + 1]
-        updates.append([{"x": compact(ls.path_u[trail]), "y": compact(ls.path_v[trail])},
-                        {"x": [float(ls.path_u[frame])], "y": [float(ls.path_v[frame])]}])
+    us, vs = compact(ls.path_u[frames]), compact(ls.path_v[frames])  # the path at each animation frame
+    updates = [[{"x": us[max(0, i - TRAIL_FRAMES + 1) : i + 1], "y": vs[max(0, i - TRAIL_FRAMES + 1) : i + 1]},
+                {"x": [us[i]], "y": [vs[i]]}] for i in range(len(frames))]
     return Panel(
         traces=traces,
         xaxis={"title": {"text": ls.u_name}, "range": u_range, "showgrid": False, "zeroline": False},
@@ -196,7 +194,7 @@ def surface_figure(ls: LandscapeSlice) -> dict:
                        "zaxis": {"title": {"text": "log₁₀ loss"}}}
     return {"data": [
         {"type": "surface", "x": compact(ls.u_values), "y": compact(ls.v_values),
-         "z": [compact(row, 4) for row in log_loss], "colorscale": "Viridis", "opacity": 0.9,
+         "z": compact(log_loss, 4), "colorscale": "Viridis", "opacity": 0.9,
          "showscale": False, "name": "loss"},
         {"type": "scatter3d", "mode": "lines+markers", "name": "path", "x": compact(ls.path_u[rows]),
          "y": compact(ls.path_v[rows]), "z": compact(path_z + 0.01),

@@ -55,7 +55,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
     marker = {"size": 12, "line": {"width": 1.5, "color": MARKER_EDGE}}
     data = [{
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
-        "z": [compact(row, 4) for row in _log_loss(ls.loss)], "colorscale": BACKGROUND, "showlegend": False,
+        "z": compact(_log_loss(ls.loss), 4), "colorscale": BACKGROUND, "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
         "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",

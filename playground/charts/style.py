@@ -19,20 +19,23 @@ MAX_ANIMATION_FRAMES = 120
 
 
 def compact(values, digits: int = 5) -> list:
-    """Numbers rounded to `digits` significant figures as a JSON-ready list (smaller payloads).
+    """Numbers rounded to `digits` significant figures as JSON-ready (nested) lists, one vectorised pass.
 
-    Non-finite values become None (a gap in the chart), so no NaN or infinity reaches a figure.
+    Non-finite values become None (a gap in the chart), so no NaN or infinity reaches a figure. A 2-D
+    array gives a list of rows: build many frames' values as one array and compact them at once.
     """
-    array = np.asarray(values, dtype=np.float64).ravel()
+    array = np.asarray(values, dtype=np.float64)
     finite = np.isfinite(array)
     with np.errstate(all="ignore"):
         magnitude = np.floor(np.log10(np.abs(np.where(finite & (array != 0), array, 1.0))))
         scale = 10.0 ** (digits - 1 - magnitude)
         rounded = np.round(array * scale) / scale
-    rounded = np.where(np.isfinite(rounded), rounded, array).tolist()  # extreme magnitudes: kept as they are
-    for i in np.flatnonzero(~finite):
-        rounded[i] = None
-    return rounded
+    rounded = np.where(np.isfinite(rounded), rounded, array)  # extreme magnitudes: kept as they are
+    if finite.all():
+        return rounded.tolist()
+    with_gaps = rounded.astype(object)
+    with_gaps[~finite] = None
+    return with_gaps.tolist()
 
 
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
