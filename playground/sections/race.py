@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..charts.landscape import LandscapeSlice, default_slice_parameters, output_parameter_names
+from ..charts.landscape import LandscapeSlice
 from ..charts.race import race_landscape_figure, race_loss_figure, race_slice
 from ..experiment import Experiment
 from ..race import EXACT_OPTIMUM, MAX_LOSS_FRAMES, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
 from ..settings import OPTIMIZER_LABELS
-from . import plot, state
+from . import plot, state, training_views
 from .training_views import run_key
 
 
@@ -24,23 +24,6 @@ def cached_race_slice(_exp: Experiment, _race: Race, key: tuple, reference, typi
                       ) -> LandscapeSlice:
     """The landscape behind the race; `key` and `typical` identify the run and the race."""
     return race_slice(_exp, _race, reference, u, v)
-
-
-def _slice_choice(exp: Experiment) -> tuple[int, int]:
-    names = output_parameter_names(exp)
-    u, v = default_slice_parameters(exp)
-    if len(names) <= 2:
-        return u, v
-    left, right = st.columns(2)
-    # Keys per parameter count: a choice kept from a model with more parameters would be out of range.
-    u = left.selectbox("Landscape x-axis", range(len(names)), index=u, format_func=names.__getitem__,
-                       key=f"race_slice_u_{len(names)}")
-    v = right.selectbox("Landscape y-axis", range(len(names)), index=v, format_func=names.__getitem__,
-                        key=f"race_slice_v_{len(names)}")
-    if u == v:
-        st.caption("Pick two different parameters; showing the bias on the y-axis.")
-        v = len(names) - 1 if u != len(names) - 1 else 0
-    return u, v
 
 
 def _learning_rate_note(exp: Experiment, typical: bool) -> str:
@@ -64,7 +47,7 @@ def render(exp: Experiment, reference) -> None:
     key = run_key(exp)
     with st.spinner("Racing the four optimizers…"):
         race = cached_race(exp, key, reference, typical)
-        u, v = _slice_choice(exp)
+        u, v = training_views.slice_choice(exp, "race_slice")
         ls = cached_race_slice(exp, race, key, reference, typical, u, v)
     plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
     st.caption(_landscape_caption(exp, ls))

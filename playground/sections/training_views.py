@@ -32,16 +32,18 @@ def cached_slice(_exp: Experiment, key: tuple, reference, u: int, v: int):
     return compute_slice(_exp, reference, u, v)
 
 
-def _slice_choice(exp: Experiment) -> tuple[int, int]:
+def slice_choice(exp: Experiment, key_prefix: str = "slice") -> tuple[int, int]:
+    """Two of the output neuron's parameters for the landscape axes: pickers when there are more than two."""
     names = output_parameter_names(exp)
     u, v = default_slice_parameters(exp)
     if len(names) <= 2:
         return u, v
     left, right = st.columns(2)
+    # Keys per parameter count: a choice kept from a model with more parameters would be out of range.
     u = left.selectbox("Landscape x-axis", range(len(names)), index=u, format_func=names.__getitem__,
-                       key=f"slice_u_{len(names)}")  # per model size: a stale index cannot overflow
+                       key=f"{key_prefix}_u_{len(names)}")
     v = right.selectbox("Landscape y-axis", range(len(names)), index=v, format_func=names.__getitem__,
-                        key=f"slice_v_{len(names)}")
+                        key=f"{key_prefix}_v_{len(names)}")
     if u == v:
         st.caption("Pick two different parameters; showing the bias on the y-axis.")
         v = len(names) - 1 if u != len(names) - 1 else 0
@@ -65,7 +67,7 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
 
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
     """The fit animation and the loss landscape with the optimizer's path, playing together."""
-    u, v = _slice_choice(exp)
+    u, v = slice_choice(exp)
     figure, ls = fit_and_landscape_figure(exp, reference, u, v)
     plot.show(figure, key="fit_landscape")
     where = "a slice through the final weights (other parameters held fixed)" if ls.is_slice else "over (w, b)"
