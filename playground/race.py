@@ -29,20 +29,19 @@ frames, evenly spaced (all of them for short runs), in one vectorised pass per c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from .engine import ACTIVATIONS, History, Network, TrainingRun
-from .engine.losses import bce_logits_per_point, bce_per_point
+from .engine import History, Network
+from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
 
 RACERS = ("sgd", "momentum", "rmsprop", "adam")
 TYPICAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.01, "adam": 0.1}
 MAX_LOSS_FRAMES = 500  # frames per racer at which the full training loss is evaluated
 WITHIN = 0.01  # "within 1 % of the optimum"
-CHUNK_ELEMENTS = 2_000_000  # frames × rows × units evaluated at once
 NOT_REACHED = "not reached"
 NO_DIVERGENCE = "—"
 
@@ -95,43 +94,14 @@ def evaluation_frames(n_frames: int, max_frames: int = MAX_LOSS_FRAMES) -> np.nd
 
 
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Loss over all of X (n, p), y (n,) with the parameters of each frame; (len(frames),).
-
-    The same value as `history.network(frame).loss_value(X, y)` (up to rounding), for many frames
-    at once: layer by layer as a batched matrix product over (frames, rows, units).
-    """
-    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
-    y = np.asarray(y, dtype=np.float64).reshape(-1)
-    frames = np.asarray(frames, dtype=int)
-    sizes = tuple(history.sizes)
-    output, hidden = ACTIVATIONS[history.activation], ACTIVATIONS[history.hidden_activation]
-    last = len(sizes) - 2
-    chunk = max(1, CHUNK_ELEMENTS // max(1, y.size * max(sizes)))
-    losses = np.empty(frames.size)
+    """Loss over all of X (n, p), y (n,) with the parameters of each frame, by the engine; (len(frames),)."""
+    net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
+                  history.loss)
+    losses = np.empty(len(frames))
     with np.errstate(all="ignore"):
-        for start in range(0, frames.size, chunk):
-            params = history.params[frames[start : start + chunk]]  # (R, P)
-            a, offset = X, 0  # the first layer's input, (n, p), is the same for every frame
-            for layer, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:])):
-                W = params[:, offset : offset + fan_in * fan_out].reshape(-1, fan_in, fan_out)  # (R, in, out)
-                offset += fan_in * fan_out
-                b = params[:, offset : offset + fan_out]  # (R, out)
-                offset += fan_out
-                if layer == 0:  # one matrix product for all frames: (n, p) @ (p, R·out)
-                    z = (X @ W.transpose(1, 0, 2).reshape(fan_in, -1)).reshape(y.size, -1, fan_out)
-                    z = z.transpose(1, 0, 2) + b[:, None, :]  # (R, n, out)
-                else:
-                    z = a @ W + b[:, None, :]  # (R, n, out)
-                if layer < last:
-                    a = hidden.f(z)
-            z = z[..., 0]  # (R, n) the output neuron's pre-activation
-            if history.loss == "mse":
-                per_point = (output.f(z) - y) ** 2
-            elif history.activation == "sigmoid":  # the engine's exact from-logits cross-entropy
-                per_point = bce_logits_per_point(z, y)
-            else:
-                per_point = bce_per_point(output.f(z), y)
-            losses[start : start + chunk] = per_point.mean(axis=1)
+        for i, frame in enumerate(frames):
+            net.params[:] = history.params[frame]
+            losses[i] = net.loss_value(X, y)
     return losses
 
 
@@ -156,14 +126,8 @@ def exact_loss(exp, reference) -> float | None:
 
 def run_racer(exp, optimizer: str, learning_rate: float) -> History:
     """One training run with the experiment's data and settings except the optimizer and learning rate."""
-    s = exp.settings
-    run = TrainingRun(
-        exp.X_train, exp.y_train, activation=s.activation, loss=exp.loss, optimizer=optimizer,
-        learning_rate=learning_rate, batch_size=s.batch_size, epochs=s.epochs, shuffle=s.shuffle, seed=s.seed,
-        hidden=s.hidden, hidden_activation=s.hidden_activation,
-        validation=(exp.X_val, exp.y_val) if len(exp.y_val) else None,
-    )
-    return run.run()
+    settings = replace(exp.settings, optimizer=optimizer, learning_rate=learning_rate)
+    return make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val).run()
 
 
 def run_race(exp, reference=None, typical: bool = False) -> Race:
