@@ -1,0 +1,89 @@
+"""The playground in a real browser (Debian's chromium): a person moves the learning rate with the
+keyboard, the charts follow, ▶ Play animates in the browser, every lesson opens from its link, and a
+shared link reproduces the run. Any console error fails. Skipped without chromium, unless
+PLAYGROUND_REQUIRE_BROWSER=1 (CI)."""
+
+import re
+
+import pytest
+
+from playground.lessons import LESSONS
+from tests.browser import ROOT, browser, new_page, press_slider, require_browser, serve
+
+CHART = '[data-testid="stPlotlyChart"]'
+ANIMATED = f"{CHART} .js-plotly-plot"
+
+
+@pytest.fixture(scope="module")
+def site():
+    """One server and one browser for this module's tests."""
+    require_browser()
+    with serve(ROOT / "app.py") as url, browser() as b:
+        yield url, b
+
+
+def train_loss(page) -> str:
+    """The 'Train loss' metric's value as shown."""
+    metric = page.locator('[data-testid="stMetric"]').filter(has_text="Train loss")
+    return metric.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def slider_position(page) -> int:
+    """The animation slider's active frame in plotly.js."""
+    return page.evaluate(f"document.querySelector('{ANIMATED}').layout.sliders[0].active")
+
+
+def test_learning_rate_keys_rerun_the_charts_and_play_animates(site):
+    url, b = site
+    page, errors = new_page(b, url)
+    try:
+        before = train_loss(page)
+        frames_before = page.evaluate(f"document.querySelector('{ANIMATED}')._transitionData._frames.length")
+        press_slider(page, "Learning rate", "ArrowLeft", times=2)  # 0.6 → 0.4
+        assert page.get_by_role("slider", name="Learning rate").get_attribute("aria-valuetext") == "0.4"
+        assert train_loss(page) != before
+        assert page.locator(f"{CHART} .js-plotly-plot .main-svg").count() >= 1
+        last = page.evaluate(f"document.querySelector('{ANIMATED}')._transitionData._frames.length") - 1
+        assert last >= 1 and frames_before >= 2
+        assert slider_position(page) == last  # the final fit is shown until Play
+        page.locator(f"{CHART} .updatemenu-button").filter(has_text="Play").click()
+        page.wait_for_function(f"document.querySelector('{ANIMATED}').layout.sliders[0].active < {last}",
+                               timeout=10_000)
+        page.wait_for_timeout(600)
+        # The landscape image stays while the animation runs (plotly drops heatmap traces; images stay).
+        assert page.locator(f"{CHART} .imagelayer image").count() >= 1
+        assert errors == []
+    finally:
+        page.context.close()
+
+
+@pytest.mark.parametrize("lesson", list(LESSONS))
+def test_every_lesson_opens_from_its_link(site, lesson):
+    url, b = site
+    page, errors = new_page(b, f"{url}/?lesson={lesson}")
+    try:
+        assert page.get_by_text(f"Lesson: {LESSONS[lesson].title}").is_visible()
+        assert page.locator('[data-testid="stException"]').count() == 0
+        assert page.locator(CHART).count() >= 1
+        assert errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_shared_link_reproduces_the_same_final_loss(site):
+    url, b = site
+    page, errors = new_page(b, url)
+    try:
+        press_slider(page, "Learning rate", "ArrowLeft", times=3)
+        press_slider(page, "Epochs", "ArrowRight", times=2)
+        shared, shown = page.url, train_loss(page)
+        assert re.search(r"learning_rate=0\.3\b", shared) and "epochs=32" in shared
+        assert errors == []
+    finally:
+        page.context.close()
+    fresh, fresh_errors = new_page(b, shared)
+    try:
+        assert train_loss(fresh) == shown
+        assert fresh_errors == []
+    finally:
+        fresh.context.close()
