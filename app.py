@@ -20,6 +20,7 @@ from playground.sections import (
 
 st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide")
 url.start_session()
+st.subheader("Neuron Playground · see a neuron learn", anchor=False)
 lessons.apply_requested_lesson()
 lessons.render_picker()
 current = sidebar.render(url.hidden_controls())

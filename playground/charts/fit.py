@@ -45,8 +45,7 @@ def _curve_panel(exp, frames, reference) -> Panel:
     grid = np.linspace(*x_range, CURVE_POINTS)  # (G,)
     curves = [h.predict(grid[:, None], frame) for frame in frames]  # F × (G,)
     y_all = np.concatenate([exp.y_train, exp.y_val])
-    y_lo, y_hi = padded_range(y_all, 0.15)
-    span = y_hi - y_lo
+    y_range = _fixed_y_range(y_all, np.array(curves))
     traces = [_points(exp.X_train[:, 0], exp.y_train, "train", TRAIN)]
     if len(exp.y_val):
         traces.append(_points(exp.X_val[:, 0], exp.y_val, "validation", VALIDATION, "diamond"))
@@ -59,16 +58,20 @@ def _curve_panel(exp, frames, reference) -> Panel:
     return Panel(
         traces=traces,
         xaxis={"title": {"text": _x_label(exp)}, "range": x_range},
-        yaxis={"title": {"text": exp.dataset.target_name}, "range": [y_lo - 0.5 * span, y_hi + 0.5 * span]
-               if _leaves_range(curves, y_lo, y_hi) else [y_lo, y_hi]},
+        yaxis={"title": {"text": exp.dataset.target_name}, "range": y_range},
         animated=[len(traces) - 1],
         frames=[[{"y": curve}] for curve in compact(np.array(curves))],
     )
 
 
-def _leaves_range(curves, lo, hi) -> bool:
-    """Whether any curve goes far outside the data's range (then the axis gets more room)."""
-    return any(np.nanmin(c) < lo or np.nanmax(c) > hi for c in curves)
+def _fixed_y_range(y: np.ndarray, curves: np.ndarray) -> list[float]:
+    """One y-range for every frame: the data and the curves, but at most one data span beyond the data."""
+    lo, hi = padded_range(y, 0.1)
+    span = hi - lo
+    finite = curves[np.isfinite(curves)]
+    if finite.size:
+        lo, hi = max(min(lo, float(finite.min())), lo - span), min(max(hi, float(finite.max())), hi + span)
+    return [lo, hi]
 
 
 def _plane_panel(exp, frames) -> Panel:
