@@ -28,7 +28,7 @@ classroom.render_sidebar_tools()
 url.write(current)
 lessons.render_banner()
 for notice in state.pop_notices():
-    st.toast(notice, icon="ℹ️")
+    st.toast(notice, icon=":material/info:")
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).
 TRAINING_VIEWS = {

@@ -40,7 +40,7 @@ def render_sidebar_tools() -> None:
         st.html(PRESENTER_CSS)
     else:
         flags.pop("presenter", None)
-    with bar.expander("🔗 Share this run"):
+    with bar.expander("Share this run", icon=":material/link:"):
         hide = st.multiselect("Hide these controls in the link (classroom)", list(FIELDS),
                               default=sorted(url.hidden_controls()),
                               format_func=lambda name: FIELDS[name].metadata["label"], key="hide_picker")

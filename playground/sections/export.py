@@ -129,7 +129,7 @@ def _loader(exp: Experiment) -> None:
                             help="A run file saved by “Settings and final weights” above.")
     error = st.session_state.get(ERROR_KEY)
     if error is not None and file is not None and error[0] == file.file_id:
-        st.error(error[1], icon="📄")
+        st.error(error[1], icon=":material/description:")
     _loaded_run_report(exp)
 
 
@@ -144,17 +144,18 @@ def _loaded_run_report(exp: Experiment) -> None:
         del st.session_state[LOADED_KEY]
         return
     run: export.LoadedRun = loaded["run"]
-    st.success(f"Loaded **{loaded['name']}**: its settings are applied and the run re-created.", icon="📂")
+    st.success(f"Loaded **{loaded['name']}**: its settings are applied and the run re-created.",
+               icon=":material/folder_open:")
     if run.notices:
-        st.info("  \n".join(run.notices), icon="ℹ️")
+        st.info("  \n".join(run.notices), icon=":material/info:")
     if run.params is None:
         st.info("The file has no final weights to compare with.")
         return
     equal, sentence = export.compare_final(run.params, exp.history.params[-1])
     if equal:
-        st.success(sentence, icon="✅")
+        st.success(sentence, icon=":material/check_circle:")
         return
-    st.warning(f"{sentence} {_why_different(exp, run)}", icon="⚠️")
+    st.warning(f"{sentence} {_why_different(exp, run)}", icon=":material/warning:")
 
 
 def _why_different(exp: Experiment, run: export.LoadedRun) -> str:

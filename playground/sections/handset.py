@@ -55,7 +55,7 @@ def render(exp, reference) -> None:
     try:
         data = cached_dataset(_data_settings(current), state.upload_bytes())
     except DataError as error:
-        st.warning(str(error), icon="📄")
+        st.warning(str(error), icon=":material/description:")
         return
     if data.p != 1:
         _needs_one_feature(data, current)
@@ -78,7 +78,7 @@ def render(exp, reference) -> None:
 def _needs_one_feature(data: Dataset, current: Settings) -> None:
     st.info(f"Setting weights by hand needs a dataset with **one feature**, to draw the neuron over x: "
             f"**{data.name}** has {data.p}. Pick a one-feature dataset in the sidebar, or open the lesson "
-            f"\"{LESSONS[LESSON].title}\" (notebook 003).", icon="🎚️")
+            f"\"{LESSONS[LESSON].title}\" (notebook 003).", icon=":material/tune:")
     columns = st.columns(len(LESSONS[LESSON].parts))
     for index, (column, part) in enumerate(zip(columns, LESSONS[LESSON].parts)):
         column.button(f"Open the lesson, part {index + 1}: {part.title}", key=f"handset_lesson_{index}",

@@ -70,11 +70,13 @@ def _render_records(exp: Experiment) -> None:
     if is_thinned(h):
         st.info(f"This run made {int(h.step[-1]):,} updates; past {MAX_FRAMES:,} the history keeps "
                 f"{len(h.step) - 1:,} evenly spaced ones, so the table skips updates (see the step column).",
-                icon="✂️")
+                icon=":material/content_cut:")
     if h.diverged_at is not None:
-        st.warning(f"The loss exploded at update {h.diverged_at}: the table stops just before it.", icon="💥")
+        st.warning(f"The loss exploded at update {h.diverged_at}: the table stops just before it.",
+                   icon=":material/error:")
     st.download_button("Download the whole table (CSV)", data=lambda: table.to_csv(), file_name="records.csv",
-                       mime="text/csv", on_click="ignore", key="inspect_csv", icon="⬇️")
+                       mime="text/csv", on_click="ignore", key="inspect_csv",
+                       icon=":material/download:")
 
 
 # --- Weights against the exact answer ----------------------------------------------------------
@@ -208,7 +210,7 @@ def _render_mistakes(exp: Experiment, words: tuple[str, str]) -> None:
     p = validation_outputs(exp)
     wrong = misclassified(p, exp.y_val, MAX_MISTAKES)
     if not wrong.size:
-        st.success("No held-out digit is misclassified.", icon="🎯")
+        st.success("No held-out digit is misclassified.", icon=":material/task_alt:")
         return
     pixels = original_pixels(exp, exp.X_val[wrong])
     output = f"P({words[1]})" if exp.history.activation == "sigmoid" else "output"

@@ -119,7 +119,8 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
             if f.name == "seed" and "seed" not in hidden_controls:
-                bar.button("🎲 New data", on_click=_new_data, help="Draw new random data and starting weights.")
+                bar.button("New data", icon=":material/casino:", on_click=_new_data,
+                           help="Draw new random data and starting weights.")
             if f.name == "batch_size":
                 bar.caption(_batch_caption(values[f.name], n_train))
     new, notices = Settings.from_mapping(values, base=current)

@@ -132,8 +132,8 @@ def experiment_or_message(current: Settings) -> Experiment | None:
     try:
         return cached_experiment(current, upload_bytes())
     except DataError as error:
-        st.warning(str(error), icon="📄")
+        st.warning(str(error), icon=":material/description:")
     except ValueError as error:
-        st.error(f"These settings cannot be trained: {error}", icon="⚠️")
+        st.error(f"These settings cannot be trained: {error}", icon=":material/warning:")
     return None
 

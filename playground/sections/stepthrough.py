@@ -135,7 +135,7 @@ def _stepper(exp: Experiment) -> None:
                "so these are the very numbers the training used.")
     if detail.step == h.diverged_at:
         st.warning("**This is the update after which the loss exploded**: look at the size of the step it takes. "
-                   "The charts stop just before it.", icon="💥")
+                   "The charts stop just before it.", icon=":material/error:")
     _forward(detail)
     _backward(detail)
     _update(detail)

@@ -87,11 +87,11 @@ def _render_reference(exp: Experiment, reference) -> None:
 def _render_lessons_of_the_run(exp: Experiment) -> None:
     h = exp.history
     for notice in exp.notices:
-        st.info(notice, icon="✂️")
+        st.info(notice, icon=":material/content_cut:")
     if h.diverged_at is not None:
         st.warning(f"**The loss exploded at step {h.diverged_at}** — each update overshot further than the last. "
                    "Try a smaller learning rate, or standardize the features. The charts show the run up to that step.",
-                   icon="💥")
+                   icon=":material/error:")
     elif h.train_loss[-1] > h.train_loss[0]:
         st.warning("**The loss ended higher than it started**: the steps are too big to settle in the valley. "
-                   "Try a smaller learning rate.", icon="📈")
+                   "Try a smaller learning rate.", icon=":material/trending_up:")
