@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .engine import History, Network
+from .engine import History, Network, evenly_spaced
 from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
 
@@ -86,13 +86,6 @@ def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str
     return {name: TYPICAL_LEARNING_RATES[name] if typical else float(page_learning_rate) for name in RACERS}
 
 
-def evaluation_frames(n_frames: int, max_frames: int = MAX_LOSS_FRAMES) -> np.ndarray:
-    """At most `max_frames` evenly spaced frame indices, always the first and the last."""
-    if n_frames <= max_frames:
-        return np.arange(n_frames)
-    return np.unique(np.round(np.linspace(0, n_frames - 1, max_frames)).astype(int))
-
-
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
     """Loss over all of X (n, p), y (n,) with the parameters of each frame, by the engine; (len(frames),)."""
     net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
@@ -136,7 +129,7 @@ def run_race(exp, reference=None, typical: bool = False) -> Race:
     for optimizer, lr in learning_rates(s.learning_rate, typical).items():
         same_as_page = optimizer == s.optimizer and lr == s.learning_rate
         history = exp.history if same_as_page else run_racer(exp, optimizer, lr)  # the page's run: reuse it
-        frames = evaluation_frames(len(history.step))
+        frames = evenly_spaced(len(history.step), MAX_LOSS_FRAMES)
         losses = full_losses(history, exp.X_train, exp.y_train, frames)
         racers.append(Racer(optimizer, lr, history, history.step[frames], losses))
     optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM

@@ -11,18 +11,18 @@ import pytest
 from playground.charts.landscape import default_slice_parameters
 from playground.charts.race import RACE_COLORS, race_landscape_figure, race_loss_figure, race_slice
 from playground.datasets import DATASETS
-from playground.engine import OPTIMIZERS, Network, train
+from playground.engine import OPTIMIZERS, Network, evenly_spaced, train
 from playground.experiment import run_experiment
 from playground.race import (
     BEST_FINAL,
     EXACT_OPTIMUM,
+    MAX_LOSS_FRAMES,
     NO_DIVERGENCE,
     NOT_REACHED,
     RACERS,
     TYPICAL_LEARNING_RATES,
     Race,
     Racer,
-    evaluation_frames,
     full_losses,
     learning_rates,
     race_table,
@@ -167,10 +167,11 @@ def test_steps_to_reach_one_percent_of_the_optimum_on_a_hand_made_history():
     assert steps_to_reach([0, 1, 2], [1.0, 1e-30, 0.0], 0.0) == 2  # a zero optimum: only reaching it counts
 
 
-def test_evaluation_frames_thin_long_runs_keeping_the_ends():
-    np.testing.assert_array_equal(evaluation_frames(91), np.arange(91))
-    frames = evaluation_frames(2001)
-    assert frames.size == 500 and frames[0] == 0 and frames[-1] == 2000 and np.all(np.diff(frames) > 0)
+def test_race_losses_are_evaluated_on_at_most_max_loss_frames_keeping_the_ends():
+    frames = evenly_spaced(2001, MAX_LOSS_FRAMES)
+    assert frames.size == MAX_LOSS_FRAMES and frames[0] == 0 and frames[-1] == 2000
+    assert np.all(np.diff(frames) > 0)
+    np.testing.assert_array_equal(evenly_spaced(91, MAX_LOSS_FRAMES), np.arange(91))
 
 
 @pytest.mark.parametrize("changes", [

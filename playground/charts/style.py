@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import evenly_spaced
+
 TRAIN = "#1f77b4"  # blue
 VALIDATION = "#ff7f0e"  # orange
 NEURON = "#d62728"  # red: the neuron's current prediction
@@ -42,9 +44,7 @@ def compact(values, digits: int = 5) -> list:
 
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
     """At most `max_frames` evenly spaced frame numbers, always including the first and the last."""
-    if n_frames <= max_frames:
-        return np.arange(n_frames)
-    return np.unique(np.round(np.linspace(0, n_frames - 1, max_frames)).astype(int))
+    return evenly_spaced(n_frames, max_frames)
 
 
 def padded_range(values, pad: float = 0.08) -> list[float]:

@@ -9,9 +9,9 @@ from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, Loss
 from .network import Network, parameter_counts
 from .optimizers import OPTIMIZERS
-from .training import EXPLODE_FACTOR, MAX_FRAMES, History, TrainingRun, train
+from .training import EXPLODE_FACTOR, MAX_FRAMES, History, TrainingRun, evenly_spaced, train
 
 __all__ = [
     "ACTIVATIONS", "Activation", "LOSSES", "Loss", "Network", "parameter_counts", "OPTIMIZERS",
-    "EXPLODE_FACTOR", "MAX_FRAMES", "History", "TrainingRun", "train",
+    "EXPLODE_FACTOR", "MAX_FRAMES", "History", "TrainingRun", "evenly_spaced", "train",
 ]

@@ -71,11 +71,11 @@ def _as_float_inputs(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-def _frames_to_record(total_steps: int) -> np.ndarray:
-    """Steps whose state is recorded: all of them, or MAX_FRAMES + 1 evenly spaced incl. first and last."""
-    if total_steps <= MAX_FRAMES:
-        return np.arange(total_steps + 1)
-    return np.unique(np.round(np.linspace(0, total_steps, MAX_FRAMES + 1)).astype(np.int64))
+def evenly_spaced(count: int, at_most: int) -> np.ndarray:
+    """All of range(count), or at most `at_most` evenly spaced indices of it, always the first and the last."""
+    if count <= at_most:
+        return np.arange(count)
+    return np.unique(np.round(np.linspace(0, count - 1, at_most)).astype(np.int64))
 
 
 class TrainingRun:
@@ -149,7 +149,7 @@ class TrainingRun:
     def _run(self, progress) -> History:
         net, optimizer = self.net, self.optimizer
         total_steps = self.epochs * self.steps_per_epoch
-        record_steps = _frames_to_record(total_steps)
+        record_steps = evenly_spaced(total_steps + 1, MAX_FRAMES + 1)  # steps whose state is recorded
         frame_params = np.empty((record_steps.size, net.n_params))  # (F, P)
         frame_loss = np.empty(record_steps.size)  # (F,)
         train_loss, val_loss, epoch_end_step = [self._full_loss(self.X, self.y)], [], [0]
