@@ -69,6 +69,18 @@ def test_animation_frames_change_with_the_learning_rate(app):
     assert before[0]["data"] == after[0]["data"]  # same data and start: only the training differs
 
 
+@pytest.mark.parametrize(("query", "reason"), [
+    ({"dataset": "logistic6", "activation": "sigmoid"}, "infinitely large"),  # separable: the optimum is at infinity
+    ({"hidden_layers": "1"}, "hidden layers"),
+    ({"activation": "tanh"}, "least squares"),
+])
+def test_without_an_exact_answer_the_page_says_why(app, query, reason):
+    at = app(**query)
+    assert_clean(at)
+    assert not any("Neuron vs exact answer" in m.value for m in at.markdown)
+    assert any(reason in c.value for c in at.caption)
+
+
 def test_divergence_is_a_lesson_not_a_traceback(app):
     at = app(dataset="line800", standardize="false", optimizer="sgd", learning_rate="10")
     assert not at.exception

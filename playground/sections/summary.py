@@ -72,7 +72,22 @@ def render(exp: Experiment, reference) -> None:
         columns[3].metric(f"Validation {val_score[0]}", f"{val_score[1]:.3f}")
     if reference is not None:
         _render_reference(exp, reference)
+    else:
+        st.caption(no_reference_reason(exp))
     _render_lessons_of_the_run(exp)
+
+
+def no_reference_reason(exp: Experiment) -> str:
+    """Why the page shows no exact answer beside the neuron's."""
+    s = exp.settings
+    if s.hidden:
+        return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
+    if s.activation == "sigmoid" and exp.loss == "bce":
+        return ("No exact answer to compare with: the training classes can be separated perfectly, so the "
+                "cross-entropy keeps falling as the weights grow, and the best weights are infinitely large "
+                "(or scikit-learn's logistic regression did not converge).")
+    return ("An exact answer is shown for a linear neuron with mean squared error (least squares) and for a "
+            "sigmoid neuron with cross-entropy (logistic regression).")
 
 
 def _render_reference(exp: Experiment, reference) -> None:
