@@ -27,6 +27,7 @@ from ..charts.inspect import (
 )
 from ..engine import MAX_FRAMES
 from ..experiment import Experiment
+from ..reference import METHODS
 from . import plot
 
 EPOCH_KEY = "inspect_epoch"
@@ -102,13 +103,12 @@ def _render_comparison(exp: Experiment, reference) -> None:
                           help="The weights as they were at the end of this epoch (0 = the random start).")
     else:
         epoch = 0
-    exact_label = "least squares" if exp.loss == "mse" else "logistic regression"
+    method = METHODS[(exp.settings.activation, exp.loss)]
     names = list(exp.dataset.feature_names)
-    plot.show(weights_vs_exact_figure(h, names, np.asarray(reference[0]), epoch, exact_label), key="inspect_bars")
+    plot.show(weights_vs_exact_figure(h, names, np.asarray(reference[0]), epoch, method.name), key="inspect_bars")
     w = h.w[last_frame_of_epoch(h, epoch)]
     gap = float(np.linalg.norm(w - reference[0]))
-    how = ("np.linalg.lstsq on the training data" if exp.loss == "mse"
-           else "scikit-learn's unpenalised LogisticRegression on the training data")
+    how = f"{method.name} by {method.source}, on the training data"
     scaled = " Features are standardized, so the weights compare across features." if exp.scaler is not None else ""
     st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; green: the exact optimum ({how}). "
                f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}")

@@ -9,6 +9,8 @@ from sklearn.metrics import accuracy_score, r2_score
 
 from ..engine import parameter_counts
 from ..experiment import Experiment
+from ..reference import METHODS
+from ..settings import ACTIVATION_LABELS, LOSS_LABELS
 
 G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
            "leaky_relu": r"\mathrm{LeakyReLU}"}
@@ -79,21 +81,23 @@ def render(exp: Experiment, reference) -> None:
 
 def no_reference_reason(exp: Experiment) -> str:
     """Why the page shows no exact answer beside the neuron's."""
-    s = exp.settings
-    if s.hidden:
+    if exp.settings.hidden:
         return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
-    if s.activation == "sigmoid" and exp.loss == "bce":
-        return ("No exact answer to compare with: the training classes can be separated perfectly, so the "
-                "cross-entropy keeps falling as the weights grow, and the best weights are infinitely large "
-                "(or scikit-learn's logistic regression did not converge).")
-    return ("An exact answer is shown for a linear neuron with mean squared error (least squares) and for a "
-            "sigmoid neuron with cross-entropy (logistic regression).")
+    method = METHODS.get((exp.settings.activation, exp.loss))
+    if method is not None:  # only logistic regression can come back empty
+        return (f"No exact answer to compare with: the training classes can be separated perfectly, so the "
+                f"cross-entropy keeps falling as the weights grow, and the best weights are infinitely large "
+                f"(or {method.source}'s {method.name} did not converge).")
+    known = " and ".join(f"{ACTIVATION_LABELS[a].lower()} + {LOSS_LABELS[loss].lower()} ({m.name})"
+                         for (a, loss), m in METHODS.items())
+    return f"An exact answer is shown for a single neuron with {known}."
 
 
 def _render_reference(exp: Experiment, reference) -> None:
     h = exp.history
     w, b = h.w[-1], h.b[-1]
-    name = "least squares (np.linalg.lstsq)" if exp.loss == "mse" else "logistic regression (scikit-learn)"
+    method = METHODS[(exp.settings.activation, exp.loss)]
+    name = f"{method.name} ({method.source})"
     parts = [f"weight {w[j]:.3f} vs exact {reference[0][j]:.3f}" for j in range(min(len(w), MAX_TERMS))]
     parts.append(f"bias {b:.3f} vs exact {reference[1]:.3f}")
     st.markdown(f"**Neuron vs exact answer** ({name}): " + ", ".join(parts) + ("…" if len(w) > MAX_TERMS else ""))
