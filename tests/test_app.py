@@ -8,21 +8,12 @@ import pytest
 from playground.datasets import DATASETS, UPLOAD
 from playground.engine import ACTIVATIONS, OPTIMIZERS
 from playground.settings import LEARNING_RATES
-
-
-def figures(at) -> dict:
-    """Plotly figures on the page by element key suffix, as dicts."""
-    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
+from tests.page import assert_clean, figures
 
 
 def main_figure(at) -> dict:
     (figure,) = [f for f in figures(at).values() if "frames" in f]
     return figure
-
-
-def assert_clean(at):
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def test_defaults_render_equation_metrics_and_the_animation(app):

@@ -1,6 +1,5 @@
 """Set weights by hand (notebook 003) and the activation gallery (notebook 002): numbers and pages."""
 
-import json
 import math
 
 import numpy as np
@@ -13,6 +12,7 @@ from playground.engine import ACTIVATIONS, parameter_counts
 from playground.lessons import LESSONS
 from playground.sections.handset import _data_settings
 from playground.settings import Settings
+from tests.page import assert_clean, figure
 
 
 def house():
@@ -23,11 +23,6 @@ def six():
     return make_dataset("logistic6", 6, 1.0, 0)
 
 
-def assert_clean(at):
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def slider(at, label):
     (found,) = [s for s in at.slider if s.label == label]
     return found
@@ -36,11 +31,6 @@ def slider(at, label):
 def metric(at, label_start):
     (found,) = [m for m in at.metric if m.label.startswith(label_start)]
     return found.value
-
-
-def figure(at, key_part):
-    (found,) = [json.loads(el.proto.spec) for el in at.get("plotly_chart") if key_part in el.proto.id]
-    return found
 
 
 # --- the numbers -------------------------------------------------------------------------------

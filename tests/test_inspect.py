@@ -29,6 +29,7 @@ from playground.experiment import run_experiment
 from playground.lessons import LESSONS
 from playground.sections import inspect as section
 from playground.settings import Settings
+from tests.page import assert_clean, figure, figures
 
 MAX_FIGURE_BYTES = 100_000
 
@@ -56,21 +57,6 @@ def digits_run():
 @pytest.fixture(scope="module")
 def digits_hidden_run():
     return lesson_run("digits", 1)
-
-
-def figures(at) -> dict:
-    """Plotly figures on the page by the end of their element id (the key we gave)."""
-    return {el.proto.id: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def figure_with_key(at, key: str) -> dict:
-    (figure,) = [f for element_id, f in figures(at).items() if element_id.endswith(key)]
-    return figure
-
-
-def assert_clean(at):
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 # --- Records table ---------------------------------------------------------------------------------
@@ -156,17 +142,17 @@ def test_bars_are_the_weights_at_the_epochs_last_frame_and_the_lstsq_coefficient
 def test_diabetes_lesson_shows_the_bar_chart_and_follows_the_epoch_slider(app):
     at = app(lesson="gradient-descent:2")
     assert_clean(at)
-    figure = figure_with_key(at, "inspect_bars")
+    bars = figure(at, "inspect_bars")
     exp = run_experiment(at.session_state["settings"])
     design = np.column_stack([exp.X_train, np.ones(len(exp.y_train))])
     ols = np.linalg.lstsq(design, exp.y_train, rcond=None)[0][:-1]
-    np.testing.assert_allclose(figure["data"][1]["y"], ols, rtol=1e-4)
-    np.testing.assert_allclose(figure["data"][0]["y"], exp.history.params[-1, :10], rtol=1e-4)
+    np.testing.assert_allclose(bars["data"][1]["y"], ols, rtol=1e-4)
+    np.testing.assert_allclose(bars["data"][0]["y"], exp.history.params[-1, :10], rtol=1e-4)
     at.slider(key=section.EPOCH_KEY).set_value(10).run()
     assert_clean(at)
-    figure = figure_with_key(at, "inspect_bars")
-    np.testing.assert_allclose(figure["data"][0]["y"], exp.history.params[10, :10], rtol=1e-4)
-    assert "epoch 10" in figure["data"][0]["name"]
+    bars = figure(at, "inspect_bars")
+    np.testing.assert_allclose(bars["data"][0]["y"], exp.history.params[10, :10], rtol=1e-4)
+    assert "epoch 10" in bars["data"][0]["name"]
     assert len(at.dataframe) == 1 and at.get("download_button")
     at.slider(key="w_epochs").set_value(5).run()  # a shorter run: the chosen epoch is clamped, no error
     assert_clean(at)
@@ -257,10 +243,10 @@ def test_digits_page_draws_the_mistakes_and_the_learned_weights(app, monkeypatch
     assert_clean(at)
     exp = run_experiment(at.session_state["settings"])
     assert exp.history.sizes == (64, 1)
-    image = np.array(figure_with_key(at, "inspect_weight_image")["data"][0]["z"])
+    image = np.array(figure(at, "inspect_weight_image")["data"][0]["z"])
     np.testing.assert_allclose(image, exp.history.w[-1].reshape(8, 8), rtol=1e-3)
 
-    mistakes = figure_with_key(at, "inspect_mistakes")
+    mistakes = figure(at, "inspect_mistakes")
     p = exp.history.predict(exp.X_val)
     wrong_rows = exp.X_val[(p >= 0.5) != (exp.y_val == 1)]
     assert 0 < len(mistakes["data"]) <= 8
@@ -273,23 +259,23 @@ def test_digits_page_draws_the_mistakes_and_the_learned_weights(app, monkeypatch
         truth = "odd" if exp.y_val[row] == 1 else "even"
         assert f"{section.digit_of(shown)}: {truth}<br>P(odd) {p[row]:.2f}" == annotation["text"]
     assert rows == misclassified(p, exp.y_val).tolist()  # each image with its own title, most confident first
-    examples = figure_with_key(at, "inspect_digits")
+    examples = figure(at, "inspect_digits")
     assert len(examples["data"]) == 10
     text = " ".join(m.value for m in at.markdown)
     accuracy = np.mean((p >= 0.5) == (exp.y_val == 1))
     assert f"Validation accuracy: {accuracy:.1%}" in text
-    for figure in figures(at).values():
-        assert len(json.dumps(figure)) < MAX_FIGURE_BYTES
+    for shown in figures(at).values():
+        assert len(json.dumps(shown)) < MAX_FIGURE_BYTES
 
 
 def test_digits_lesson_with_a_hidden_layer_draws_each_hidden_neuron(app):
     at = app(lesson="digits:2")
     assert_clean(at)
     exp = run_experiment(at.session_state["settings"])
-    figure = figure_with_key(at, "inspect_hidden_images")
+    hidden = figure(at, "inspect_hidden_images")
     W = exp.history.network(-1).weights[0]
-    assert len(figure["data"]) == W.shape[1] == 4
-    for j, trace in enumerate(figure["data"]):
+    assert len(hidden["data"]) == W.shape[1] == 4
+    for j, trace in enumerate(hidden["data"]):
         np.testing.assert_allclose(np.array(trace["z"]), W[:, j].reshape(8, 8), rtol=1e-3, atol=1e-6)
     assert not [k for k in figures(at) if k.endswith("inspect_weight_image")]
 

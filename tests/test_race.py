@@ -32,6 +32,7 @@ from playground.race import (
 )
 from playground.reference import reference_answer
 from playground.settings import OPTIMIZER_LABELS, Settings
+from tests.page import assert_clean, figures
 
 
 def experiment(dataset: str = "line", **changes):
@@ -343,21 +344,12 @@ def test_an_optimum_far_below_the_curves_is_written_not_drawn_on_a_log_scale():
 # --- the page ------------------------------------------------------------------------------------------------
 
 
-def race_figures(at) -> dict:
-    return {el.proto.id.rsplit("-", 1)[-1]: json.loads(el.proto.spec) for el in at.get("plotly_chart")}
-
-
-def assert_clean(at):
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def test_page_renders_the_race_tab(app):
     at = app(view="Optimizer race")
     assert_clean(at)
-    figures = race_figures(at)
-    assert set(figures) == {"race_landscape", "race_loss"}  # the lazy tabs build only this view
-    assert len(path_traces(figures["race_landscape"])) == 4
+    shown = figures(at)
+    assert set(shown) == {"race_landscape", "race_loss"}  # the lazy tabs build only this view
+    assert len(path_traces(shown["race_landscape"])) == 4
     (table,) = at.dataframe
     assert table.value["optimizer"].tolist() == [OPTIMIZER_LABELS[o] for o in RACERS]
     assert table.value["learning rate"].tolist() == [0.6] * 4
@@ -368,13 +360,13 @@ def test_page_renders_the_race_tab(app):
     assert at.dataframe[0].value["learning rate"].tolist() == [TYPICAL_LEARNING_RATES[o] for o in RACERS]
     at.toggle(key="race_log").set_value(False).run()
     assert_clean(at)
-    assert race_figures(at)["race_loss"]["layout"]["yaxis"]["type"] == "linear"
+    assert figures(at)["race_loss"]["layout"]["yaxis"]["type"] == "linear"
 
 
 def test_page_race_with_hidden_layers_says_the_landscape_is_a_slice(app):
     at = app(view="Optimizer race", dataset="sine", hidden_layers="1")
     assert_clean(at)
-    assert len(path_traces(race_figures(at)["race_landscape"])) == 4
+    assert len(path_traces(figures(at)["race_landscape"])) == 4
     assert "slice through the final weights of the page's run" in " ".join(c.value for c in at.caption)
 
 
@@ -382,8 +374,8 @@ def test_page_race_slice_choice_survives_a_model_with_fewer_parameters(app):
     at = app(view="Optimizer race", dataset="diabetes")
     assert_clean(at)
     at.selectbox(key="race_slice_u_11").set_value(9).run()  # w[s6] of 10 weights
-    assert race_figures(at)["race_landscape"]["layout"]["xaxis"]["title"]["text"] == "w[s6]"
+    assert figures(at)["race_landscape"]["layout"]["xaxis"]["title"]["text"] == "w[s6]"
     at.selectbox(key="w_dataset").set_value("blobs").run()  # 2 weights and a bias
     at.toggle(key="race_typical").set_value(True).run()
     assert_clean(at)
-    assert len(path_traces(race_figures(at)["race_landscape"])) == 4
+    assert len(path_traces(figures(at)["race_landscape"])) == 4

@@ -19,6 +19,7 @@ from playground.engine import ACTIVATIONS, OPTIMIZERS
 from playground.experiment import run_experiment
 from playground.reference import reference_answer
 from playground.settings import LEARNING_RATES, MAX_STEPS, Settings
+from tests import page
 
 DATASET_KEYS = [key for key in DATASETS if key != UPLOAD]
 
@@ -82,7 +83,7 @@ def test_sweep_every_kind_of_setting(dataset, activation, loss, optimizer, batch
 def test_blown_up_runs_show_a_message_and_finite_figures(app, query):
     at = app(**query)
     assert not at.exception and not at.error
-    figures = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    figures = list(page.figures(at).values())
     assert figures
     for figure in figures:
         json.dumps(figure, allow_nan=False)

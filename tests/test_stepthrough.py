@@ -18,6 +18,7 @@ from playground.stepthrough import (
     parameter_names,
     step_of,
 )
+from tests.page import assert_clean
 
 VIEW = "Step through the math"
 
@@ -189,11 +190,6 @@ def test_parameter_names_follow_the_flat_layout():
 
 
 # --- the page ----------------------------------------------------------------------------------------------
-
-
-def assert_clean(at):
-    assert not at.exception, [e.message for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
 
 
 def page_latex(at) -> str:

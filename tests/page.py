@@ -1,0 +1,29 @@
+"""Reading the page in AppTest: its figures by the key the page gave them, and a clean-run check.
+
+Not a test module. Every test that looks at a chart goes through `figures`, so how a chart reaches the
+page (today `st.plotly_chart`) is known in one place.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def figures(at) -> dict[str, dict]:
+    """Every Plotly figure on the page as a dict, by the key the page drew it with."""
+    found = {}
+    for element in at.get("plotly_chart"):
+        key = element.proto.id.rsplit("-", 1)[-1]  # "$$ID-<hash>-<key>"
+        found[key] = json.loads(element.proto.spec)
+    return found
+
+
+def figure(at, key: str) -> dict:
+    """The one figure drawn with `key`."""
+    return figures(at)[key]
+
+
+def assert_clean(at) -> None:
+    """No exception and no error box on the page."""
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
