@@ -20,11 +20,13 @@ Learning rates: by default every racer uses the page's learning rate. With `typi
 Library defaults (Keras: SGD 0.01, RMSProp 0.001, Adam 0.001) were tried on the built-in datasets
 and left RMSProp and Adam far from the optimum after the page's default 30 epochs.
 
-"Steps to reach 1 % of the optimum" is the first recorded step whose full-training-set loss L
-satisfies L ≤ L* + 1 % · |L*|. L* is the loss of the exact answer when one is given (a single
-neuron with a closed form), else the best final training loss among the racers. The engine records
-the full training loss only per epoch, so the race evaluates it at up to `MAX_LOSS_FRAMES` recorded
-frames, evenly spaced (all of them for short runs), in one vectorised pass per chunk of frames.
+"Reached" means: the full-training-set loss L after some update has covered 99 % of the way from the
+shared starting loss L0 down to the optimum L*, i.e. L ≤ L* + 1 % · (L0 − L*). This works when L* is 0
+(an exact fit) as well as when it is large. L* is the loss of the exact answer when one is given (a
+single neuron with a closed form), else the best final training loss among the racers — then one racer
+reaches it by construction, at the latest on its last update. The step counted is the exact update: the
+loss is evaluated at every recorded update (all of them up to 2,000 updates); for longer, thinned runs the
+first recorded update that reached it is narrowed down to the exact update by replaying the run.
 """
 
 from __future__ import annotations
@@ -34,30 +36,35 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .engine import History, Network, evenly_spaced
+from .engine import ACTIVATIONS, History, Network
+from .engine.losses import bce_logits_per_point, bce_per_point
 from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
+from .stepthrough import Replay
 
 RACERS = ("sgd", "momentum", "rmsprop", "adam")
 TYPICAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.01, "adam": 0.1}
-MAX_LOSS_FRAMES = 500  # frames per racer at which the full training loss is evaluated
-WITHIN = 0.01  # "within 1 % of the optimum"
+WITHIN = 0.01  # "reached": at most 1 % of the way from the start loss to the optimum is left
 NOT_REACHED = "not reached"
+CHUNK_ELEMENTS = 2_000_000  # rows × frames evaluated at once when computing every frame's loss
 NO_DIVERGENCE = "—"
 
+REACHED_COLUMN = "reached the optimum at update"
+EXPLODED_COLUMN = "exploded at update"
 EXACT_OPTIMUM = "the exact answer's loss"
 BEST_FINAL = "the best final training loss of the four"
 
 
 @dataclass(frozen=True, eq=False)
 class Racer:
-    """One optimizer's run and its full training loss at evenly spaced recorded steps."""
+    """One optimizer's run, its full training loss at every recorded step, and when it reached the optimum."""
 
     optimizer: str
     learning_rate: float
     history: History
-    loss_steps: np.ndarray  # (K,) steps at which the full training loss was evaluated
-    step_loss: np.ndarray  # (K,) full training-set loss at those steps
+    loss_steps: np.ndarray  # (F,) the recorded steps (history.step)
+    step_loss: np.ndarray  # (F,) full training-set loss after those steps
+    reached: int | None = None  # the exact update after which L ≤ the race's threshold, or None
 
     @property
     def label(self) -> str:
@@ -74,11 +81,19 @@ class Race:
     optimum_source: str  # EXACT_OPTIMUM or BEST_FINAL
     typical: bool  # True: each racer used TYPICAL_LEARNING_RATES
 
+    @property
+    def start_loss(self) -> float:
+        """L0: the full training loss at the shared start, before any update."""
+        return float(self.racers[0].step_loss[0])
+
+    @property
+    def threshold(self) -> float | None:
+        """The loss a racer must get down to: L* + WITHIN · (L0 − L*), or None without an optimum."""
+        return None if self.optimum_loss is None else reach_threshold(self.start_loss, self.optimum_loss)
+
     def steps_to_optimum(self, racer: Racer) -> int | None:
-        """First evaluated step within WITHIN of the optimum loss, or None."""
-        if self.optimum_loss is None:
-            return None
-        return steps_to_reach(racer.loss_steps, racer.step_loss, self.optimum_loss)
+        """The exact update after which `racer` reached the optimum (see the module docstring), or None."""
+        return racer.reached
 
 
 def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str, float]:
@@ -87,23 +102,76 @@ def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str
 
 
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Loss over all of X (n, p), y (n,) with the parameters of each frame, by the engine; (len(frames),)."""
-    net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
-                  history.loss)
+    """Loss over all of X (n, p), y (n,) with the parameters of each frame; (len(frames),).
+
+    A single neuron is evaluated for many frames at once (z = X·wᵀ + b for a block of frames), with the
+    engine's own per-point losses; a network with hidden layers frame by frame through the engine.
+    """
+    frames = np.asarray(frames, dtype=np.int64)
     losses = np.empty(len(frames))
     with np.errstate(all="ignore"):
-        for i, frame in enumerate(frames):
-            net.params[:] = history.params[frame]
-            losses[i] = net.loss_value(X, y)
+        if len(history.sizes) > 2:
+            net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
+                          history.loss)
+            for i, frame in enumerate(frames):
+                net.params[:] = history.params[frame]
+                losses[i] = net.loss_value(X, y)
+            return losses
+        block = max(1, CHUNK_ELEMENTS // max(len(y), 1))
+        for start in range(0, len(frames), block):
+            params = history.params[frames[start : start + block]]  # (B, p + 1)
+            z = X @ params[:, :-1].T + params[:, -1]  # (n, B)
+            losses[start : start + block] = per_point_loss(z, y[:, None], history.activation, history.loss).mean(0)
     return losses
 
 
-def steps_to_reach(steps: np.ndarray, losses: np.ndarray, optimum: float, within: float = WITHIN) -> int | None:
-    """The first step whose loss is within `within` (relative) of `optimum`: L ≤ L* + within·|L*|; or None."""
-    close = np.asarray(losses, dtype=np.float64) <= optimum + within * abs(optimum)  # NaN compares False
+def per_point_loss(z: np.ndarray, y: np.ndarray, activation: str, loss: str) -> np.ndarray:
+    """The engine's loss of each output z against its target y, elementwise (the loss before the mean)."""
+    if loss == "mse":
+        return (ACTIVATIONS[activation].f(z) - y) ** 2
+    if activation == "sigmoid":
+        return bce_logits_per_point(z, y)
+    return bce_per_point(ACTIVATIONS[activation].f(z), y)
+
+
+def reach_threshold(start: float, optimum: float, within: float = WITHIN) -> float:
+    """L* + within · (L0 − L*): `within` of the way from the start loss L0 to the optimum L* is left."""
+    return optimum + within * max(start - optimum, 0.0)
+
+
+def steps_to_reach(steps: np.ndarray, losses: np.ndarray, threshold: float) -> int | None:
+    """The first of `steps` whose loss is at most `threshold`, or None (a NaN loss never counts)."""
+    close = np.asarray(losses, dtype=np.float64) <= threshold
     if not close.any():
         return None
     return int(np.asarray(steps)[int(np.argmax(close))])
+
+
+def first_update_reaching(exp, racer: Racer, threshold: float) -> int | None:
+    """The exact update after which the racer's full training loss is at most `threshold`.
+
+    The first recorded step that reaches it is exact when the steps before it were all recorded; when the
+    history was thinned, the updates between it and the previous recorded step are replayed to find it.
+    """
+    found = steps_to_reach(racer.loss_steps, racer.step_loss, threshold)
+    if found is None or found == 0:
+        return found
+    previous = int(racer.loss_steps[np.searchsorted(racer.loss_steps, found) - 1])
+    if found - previous == 1:
+        return found
+    settings = replace(exp.settings, optimizer=racer.optimizer, learning_rate=racer.learning_rate)
+    replay = Replay(replace(exp, settings=settings, history=racer.history), keep=1, behind=0)
+    net = Network(*_network_args(racer.history))
+    for step in range(previous + 1, found):
+        net.params[:] = replay.explain(step).params_after
+        with np.errstate(all="ignore"):
+            if net.loss_value(exp.X_train, exp.y_train) <= threshold:
+                return step
+    return found
+
+
+def _network_args(history) -> tuple:
+    return history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation, history.loss
 
 
 def exact_loss(exp, reference) -> float | None:
@@ -125,18 +193,20 @@ def run_racer(exp, optimizer: str, learning_rate: float) -> History:
 
 def run_race(exp, reference=None, typical: bool = False) -> Race:
     """The four racers on experiment `exp`; `reference` is the exact (w, b) of a single neuron, or None."""
-    racers, s = [], exp.settings
+    runs, s = [], exp.settings
     for optimizer, lr in learning_rates(s.learning_rate, typical).items():
         same_as_page = optimizer == s.optimizer and lr == s.learning_rate
         history = exp.history if same_as_page else run_racer(exp, optimizer, lr)  # the page's run: reuse it
-        frames = evenly_spaced(len(history.step), MAX_LOSS_FRAMES)
-        losses = full_losses(history, exp.X_train, exp.y_train, frames)
-        racers.append(Racer(optimizer, lr, history, history.step[frames], losses))
+        losses = full_losses(history, exp.X_train, exp.y_train, np.arange(len(history.step)))
+        runs.append(Racer(optimizer, lr, history, history.step, losses))
     optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM
     if optimum is None or not np.isfinite(optimum):
-        finals = [r.history.train_loss[-1] for r in racers if np.isfinite(r.history.train_loss[-1])]
+        finals = [r.step_loss[-1] for r in runs if np.isfinite(r.step_loss[-1])]
         optimum, source = (float(min(finals)) if finals else None), BEST_FINAL
-    return Race(tuple(racers), optimum, source, typical)
+    if optimum is not None:
+        threshold = reach_threshold(float(runs[0].step_loss[0]), optimum)
+        runs = [replace(r, reached=first_update_reaching(exp, r, threshold)) for r in runs]
+    return Race(tuple(runs), optimum, source, typical)
 
 
 def race_table(race: Race) -> pd.DataFrame:
@@ -150,7 +220,7 @@ def race_table(race: Race) -> pd.DataFrame:
             "learning rate": racer.learning_rate,
             "final train loss": float(h.train_loss[-1]),
             "final validation loss": float(h.val_loss[-1]) if h.val_loss is not None else None,
-            "diverged at": NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
-            "steps to reach 1 % of optimum": NOT_REACHED if reached is None else str(reached),
+            EXPLODED_COLUMN: NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
+            REACHED_COLUMN: NOT_REACHED if reached is None else str(reached),
         })
     return pd.DataFrame(rows)

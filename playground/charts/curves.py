@@ -31,7 +31,7 @@ def loss_figure(history, loss_name: str, log_scale: bool) -> dict:
         at = history.diverged_at / history.steps_per_epoch
         layout["shapes"] = [{"type": "line", "x0": at, "x1": at, "yref": "paper", "y0": 0, "y1": 1,
                              "line": {"color": NEURON, "width": 2, "dash": "dash"}}]
-        layout["annotations"] = [{"x": at, "yref": "paper", "y": 1, "text": f"exploded at step {history.diverged_at}",
+        layout["annotations"] = [{"x": at, "yref": "paper", "y": 1, "text": f"exploded at update {history.diverged_at}",
                                   "showarrow": False, "xanchor": "left", "font": {"color": NEURON}}]
     return {"data": data, "layout": layout}
 

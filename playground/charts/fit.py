@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import ACTIVATIONS
+from ..numbers import readable
 from .panels import Panel
-from .style import EXACT, NEURON, TRAIN, VALIDATION, compact, padded_range
+from .style import CLASS_COLORS, EXACT, NEURON, PROBABILITY_SCALE, TRAIN, VALIDATION, compact, padded_range
 
 CURVE_POINTS = 100
 HEATMAP_POINTS = 30
@@ -27,10 +28,10 @@ def fit_panel(exp, frames: np.ndarray, reference=None) -> Panel:
     return _predicted_vs_actual_panel(exp, frames)
 
 
-def _points(X, y, name, color, symbol="circle", **extra) -> dict:
+def _points(X, y, name, color, symbol="circle", marker_line=None) -> dict:
+    line = marker_line or {"width": 0.5, "color": "#222"}
     return {"type": "scatter", "mode": "markers", "name": name, "x": compact(X), "y": compact(y),
-            "marker": {"color": color, "size": 7, "symbol": symbol, "line": {"width": 0.5, "color": "#222"}},
-            **extra}
+            "marker": {"color": color, "size": 7, "symbol": symbol, "line": line}}
 
 
 def _x_label(exp, column: int = 0) -> str:
@@ -56,12 +57,23 @@ def _curve_panel(exp, frames, reference) -> Panel:
     traces.append({"type": "scatter", "mode": "lines", "name": "neuron", "x": compact(grid),
                    "y": compact(curves[-1]), "line": {"color": NEURON, "width": 3}})
     return Panel(
+        annotations=_off_chart_note(curves[-1], y_range, x_range),
         traces=traces,
         xaxis={"title": {"text": _x_label(exp)}, "range": x_range},
         yaxis={"title": {"text": exp.dataset.target_name}, "range": y_range},
         animated=[len(traces) - 1],
         frames=[[{"y": curve}] for curve in compact(np.array(curves))],
     )
+
+
+def _off_chart_note(curve: np.ndarray, y_range: list[float], x_range: list[float]) -> list[dict]:
+    """A note in the panel when the neuron's final line lies wholly outside the y-range drawn."""
+    finite = curve[np.isfinite(curve)]
+    if finite.size and np.any((finite >= y_range[0]) & (finite <= y_range[1])):
+        return []
+    where = f"ŷ from {readable(finite.min())} to {readable(finite.max())}" if finite.size else "ŷ not a number"
+    return [{"x": x_range[0], "y": y_range[1], "xanchor": "left", "yanchor": "top", "showarrow": False,
+             "text": f"the neuron's line is off the chart here ({where})", "font": {"color": NEURON}}]
 
 
 def _fixed_y_range(y: np.ndarray, curves: np.ndarray) -> list[float]:
@@ -83,20 +95,30 @@ def _plane_panel(exp, frames) -> Panel:
     plane = np.column_stack([G1.ravel(), G2.ravel()])  # (G2·G1, 2)
     surfaces = [h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]  # F × (G2, G1)
     classify = exp.task == "classification"
-    z_range = (0.0, 1.0) if classify else tuple(padded_range(exp.y_train, 0.0))
-    heat = {"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
-            "z": compact(surfaces[-1], 3), "zmin": z_range[0], "zmax": z_range[1],
-            "colorscale": "RdBu" if classify else "Viridis", "reversescale": classify, "opacity": 0.75,
-            "colorbar": {"title": {"text": "P(class 1)" if classify else "prediction"}, "len": 0.8},
-            "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}
-    marker = {"color": exp.y_train.tolist(), "colorscale": [[0, "#2166ac"], [1, "#b2182b"]], "size": 7,
-              "line": {"width": 1, "color": "#fff"}, "cmin": 0, "cmax": 1}
-    if not classify:
-        marker = {"color": TRAIN, "size": 6, "line": {"width": 1, "color": "#fff"}}
-    traces = [heat, {"type": "scatter", "mode": "markers", "name": "train", "x": compact(exp.X_train[:, 0]),
-                     "y": compact(exp.X_train[:, 1]), "marker": marker}]
-    if len(exp.y_val):
-        traces.append(_points(exp.X_val[:, 0], exp.X_val[:, 1], "validation", VALIDATION, "diamond"))
+    target = exp.dataset.target_name
+    if classify:
+        shading = {"zmin": 0.0, "zmax": 1.0, "colorscale": PROBABILITY_SCALE,
+                   "colorbar": {"title": {"text": f"P({target} = 1)"}, "len": 0.8, "thickness": 12}}
+    else:
+        lo, hi = padded_range(exp.y_train, 0.0)
+        shading = {"zmin": lo, "zmax": hi, "colorscale": "Viridis", "opacity": 0.75,
+                   "colorbar": {"title": {"text": f"predicted {target}"}, "len": 0.8, "thickness": 12}}
+    traces = [{"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
+               "z": compact(surfaces[-1], 3), **shading,
+               "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}]
+    edge = {"width": 1, "color": "#ffffff"}
+    for X, y, part, symbol in ((exp.X_train, exp.y_train, "train", "circle"),
+                               (exp.X_val, exp.y_val, "validation", "diamond")):
+        if not len(y):
+            continue
+        if not classify:
+            color = TRAIN if part == "train" else VALIDATION
+            traces.append(_points(X[:, 0], X[:, 1], part, color, symbol, marker_line=edge))
+            continue
+        for label in (0, 1):  # one trace per class, so the legend shows both
+            rows = y == label
+            traces.append(_points(X[rows, 0], X[rows, 1], f"{target} = {label}, {part}", CLASS_COLORS[label], symbol,
+                                  marker_line=edge))
     return Panel(
         traces=traces,
         xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},

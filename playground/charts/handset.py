@@ -14,14 +14,11 @@ import numpy as np
 from ..data import CLASSIFICATION
 from ..engine import ACTIVATIONS, Network, parameter_counts
 from ..reference import ols, reference_answer
-from .style import MARKER_EDGE, NEURON, SERIES, TRAIN, base_layout, compact, padded_range
+from .style import CLASS_COLORS, MARKER_EDGE, NEURON, PROBABILITY_SCALE, TRAIN, base_layout, compact, padded_range
 
 CURVE_POINTS = 200
 MAX_RESIDUALS = 60  # draw the error of each point as a segment up to this many points
-CLASS_COLORS = (SERIES[0], SERIES[1])  # y = 0 blue, y = 1 orange, as the shading
 CLASS_SYMBOLS = ("circle", "x")  # the notebook's 'o' and 'x'
-PROBABILITY_SCALE = [[0.0, "rgba(31,119,180,0.55)"], [0.5, "rgba(160,160,160,0.15)"],
-                     [1.0, "rgba(255,127,14,0.55)"]]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from ..landscape import loss_slice
 from .panels import Panel
-from .style import MARKER_EDGE, PATH, base_layout, compact, padded_range
+from .style import MARKER_EDGE, OPTIMUM_COLOR, PATH, base_layout, compact, padded_range
 
 MAX_PATH_POINTS = 500
 TRAIL_FRAMES = 12
@@ -22,6 +22,10 @@ IMAGE_PIXELS = 240  # the landscape image's width and height
 IMAGE_LEVELS = 24  # colour bands, each edged by an iso-line
 VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
            "#fde725")  # plotly's Viridis stops
+
+
+EXACT_OPTIMUM = "exact optimum"
+EXACT_SYMBOL, LOWEST_SYMBOL = "star", "diamond"  # the exact optimum ★, the lowest point drawn ◆
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,9 +39,36 @@ class LandscapeSlice:
     loss: np.ndarray  # (V, U)
     path_u: np.ndarray  # (F,) parameter u at every history frame
     path_v: np.ndarray  # (F,)
-    optimum: tuple[float, float] | None
-    optimum_label: str
-    is_slice: bool  # True when other parameters are held at their final values
+    optimum: tuple[float, float] | None  # the marked point: the exact optimum, or the grid's lowest interior point
+    optimum_label: str  # "exact optimum", "lowest point of this slice", …
+    is_slice: bool  # True when other parameters are held fixed
+    through: str = "final"  # a slice holds the other parameters at their "final" or "exact" values
+
+    @property
+    def exact(self) -> bool:
+        """Whether the marked point is the exact optimum (★) rather than the lowest point drawn (◆)."""
+        return self.optimum_label == EXACT_OPTIMUM
+
+    @property
+    def symbol(self) -> str:
+        """Plotly marker symbol of the marked point."""
+        return EXACT_SYMBOL if self.exact else LOWEST_SYMBOL
+
+    def where(self) -> str:
+        """What the grid shows, in words: the whole landscape or which slice of it."""
+        if not self.is_slice:
+            return f"the loss over ({self.u_name}, {self.v_name})"
+        if self.through == "exact":
+            return (f"a slice of the loss through the exact optimum: {self.u_name} and {self.v_name} vary, every "
+                    "other parameter is held at its exact value")
+        return (f"a slice of the loss through the final parameters: {self.u_name} and {self.v_name} vary, every "
+                "other parameter is held at its final value")
+
+    def marker_text(self) -> str:
+        """The marked point in words for a caption, or why there is none."""
+        if self.optimum is None:
+            return "no point is marked: the lowest loss on this grid lies on its edge (lower values may lie beyond)"
+        return f"{'★' if self.exact else '◆'} the {self.optimum_label}"
 
 
 def output_parameter_names(exp) -> list[str]:
@@ -57,38 +88,58 @@ def default_slice_parameters(exp) -> tuple[int, int]:
     return int(np.argmax(np.abs(exp.history.params[-1, -k - 1 : -1]))), k
 
 
+def _interior_minimum(loss: np.ndarray) -> tuple[int, int] | None:
+    """(row, column) of the grid's lowest finite value, or None when it lies on the grid's edge."""
+    if not np.isfinite(loss).any():
+        return None
+    i, j = np.unravel_index(np.nanargmin(np.where(np.isfinite(loss), loss, np.nan)), loss.shape)
+    if i in (0, loss.shape[0] - 1) or j in (0, loss.shape[1] - 1):
+        return None
+    return int(i), int(j)
+
+
 def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None) -> LandscapeSlice:
-    """The loss over output-neuron parameters u and v (indices; k = the bias), other parameters final."""
+    """The loss over output-neuron parameters u and v (indices; k = the bias).
+
+    A single neuron with a known exact answer is sliced through that answer (the other weights at
+    their exact values), so the ★ is the lowest point of what is drawn; otherwise the slice goes
+    through the final parameters and ◆ marks its lowest point when that lies inside the grid.
+    """
     h = exp.history
     k = h.sizes[-2]
     net = h.network(-1)
     inputs = net.forward(exp.X_train)[-2][1] if len(h.sizes) > 2 else exp.X_train  # (n, k)
     columns = np.column_stack([inputs, np.ones(len(inputs))])  # (n, k + 1): what each parameter multiplies
     out = h.params[:, -k - 1 :]  # (F, k + 1): the output neuron's parameters at every frame
-    final = out[-1]
-    offset = columns @ final - columns[:, u] * final[u] - columns[:, v] * final[v]  # (n,)
-    optimum, label = None, "lowest point of this slice"
+    is_slice = k > 1 or len(h.sizes) > 2
+    exact = None
     if reference is not None and len(h.sizes) == 2:
-        exact = np.append(reference[0], reference[1])
-        optimum, label = (float(exact[u]), float(exact[v])), "exact optimum"
+        exact = np.append(np.asarray(reference[0], dtype=np.float64).reshape(-1), float(reference[1]))  # (k + 1,)
+    held = out[-1] if exact is None else exact  # the other parameters' values on this slice
+    offset = columns @ held - columns[:, u] * held[u] - columns[:, v] * held[v]  # (n,)
     path_u, path_v = out[:, u], out[:, v]
-    u_range = padded_range(np.append(path_u, optimum[0] if optimum else []), 0.25)
-    v_range = padded_range(np.append(path_v, optimum[1] if optimum else []), 0.25)
+    marked = [] if exact is None else [exact[[u, v]]]
+    u_range = padded_range(np.append(path_u, [m[0] for m in marked]), 0.25)
+    v_range = padded_range(np.append(path_v, [m[1] for m in marked]), 0.25)
     fast = h.activation == "linear" and h.loss == "mse" and v == k
     if resolution is None:
         resolution = 90 if fast else int(np.clip(np.sqrt(1.2e6 / max(len(inputs), 1)), 25, 60))
     u_values, v_values = np.linspace(*u_range, resolution), np.linspace(*v_range, resolution)
     loss = loss_slice(columns[:, u], columns[:, v], offset, exp.y_train, u_values, v_values,
                       h.activation, h.loss)
-    if optimum is None:
-        i, j = np.unravel_index(np.nanargmin(loss), loss.shape)
-        optimum = (float(u_values[j]), float(v_values[i]))
     names = output_parameter_names(exp)
-    is_slice = k > 1 or len(h.sizes) > 2
-    return LandscapeSlice(names[u], names[v], u_values, v_values, loss, path_u, path_v, optimum, label, is_slice)
+    if exact is not None:
+        optimum, label = (float(exact[u]), float(exact[v])), EXACT_OPTIMUM
+    else:
+        label = "lowest point of this slice" if is_slice else "lowest point on this grid"
+        lowest = _interior_minimum(loss)
+        optimum = None if lowest is None else (float(u_values[lowest[1]]), float(v_values[lowest[0]]))
+    return LandscapeSlice(names[u], names[v], u_values, v_values, loss, path_u, path_v, optimum, label, is_slice,
+                          "final" if exact is None else "exact")
 
 
-def _log_loss(loss: np.ndarray) -> np.ndarray:
+def log_loss(loss: np.ndarray) -> np.ndarray:
+    """log10 of the loss (what every landscape draws), NaN where it is not finite; never log(0)."""
     finite = loss[np.isfinite(loss)]
     floor = max(float(finite.max()) * 1e-12, 1e-300) if finite.size else 1.0
     return np.log10(np.where(np.isfinite(loss), loss, np.nan) + floor)
@@ -107,7 +158,7 @@ def landscape_image(ls: LandscapeSlice) -> tuple[str, float, float]:
     A layout image rather than a contour trace: plotly.js drops heatmap and contour traces from a
     subplot whose other traces animate without a full redraw, and a full redraw per frame is slow.
     """
-    z = _log_loss(ls.loss)  # (V, U)
+    z = log_loss(ls.loss)  # (V, U)
     u_fine = np.linspace(ls.u_values[0], ls.u_values[-1], IMAGE_PIXELS)
     v_fine = np.linspace(ls.v_values[0], ls.v_values[-1], IMAGE_PIXELS)
     rows = np.array([np.interp(u_fine, ls.u_values, row) for row in z])  # (V, P)
@@ -130,6 +181,13 @@ def landscape_image(ls: LandscapeSlice) -> tuple[str, float, float]:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), lo, hi
 
 
+def optimum_trace(ls: LandscapeSlice) -> dict:
+    """The marked point of a landscape: ★ the exact optimum or ◆ the lowest point drawn (needs ls.optimum)."""
+    return {"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
+            "y": [ls.optimum[1]], "marker": {"size": 18, "line": {"width": 2, "color": MARKER_EDGE},
+                                             "color": OPTIMUM_COLOR, "symbol": ls.symbol}}
+
+
 def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     """log10(loss) as a banded image, the full path, an animated trail and marker, the start and the optimum."""
     path_rows = np.unique(np.round(np.linspace(0, ls.path_u.size - 1, min(ls.path_u.size, MAX_PATH_POINTS))))
@@ -141,7 +199,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     traces = [
         # Carries the colour bar and the hover read-out of the loss under the image.
         {"type": "heatmap", "name": "loss", "x": compact(ls.u_values[::3]), "y": compact(ls.v_values[::3]),
-         "z": compact(_log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
+         "z": compact(log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
          "zsmooth": "fast",  # one canvas pixel per cell: unseen, so no need to paint the full plot area
          "colorscale": "Viridis", "zmin": lo, "zmax": hi, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
          "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
@@ -158,8 +216,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
          "y": [float(ls.path_v[0])], "marker": {**marker, "color": "#ffffff", "symbol": "square"}},
     ]
     if ls.optimum is not None:
-        traces.append({"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
-                       "y": [ls.optimum[1]], "marker": {**marker, "color": "#ffd700", "symbol": "star", "size": 18}})
+        traces.append(optimum_trace(ls))
     us, vs = compact(ls.path_u[frames]), compact(ls.path_v[frames])  # the path at each animation frame
     updates = [[{"x": us[max(0, i - TRAIL_FRAMES + 1) : i + 1], "y": vs[max(0, i - TRAIL_FRAMES + 1) : i + 1]},
                 {"x": [us[i]], "y": [vs[i]]}] for i in range(len(frames))]
@@ -186,18 +243,32 @@ def _on_surface(values: np.ndarray, ls: LandscapeSlice, u: np.ndarray, v: np.nda
 
 
 def surface_figure(ls: LandscapeSlice) -> dict:
-    """A 3-D surface of log10(loss) with the optimizer's path drawn on it."""
+    """A 3-D surface of log10(loss) with the optimizer's path, the start ■ and the marked point on it.
+
+    The camera looks down at the valley from high above its low corner, so the path (drawn just above the
+    surface) is not hidden behind a ridge.
+    """
     rows = np.unique(np.round(np.linspace(0, ls.path_u.size - 1, min(ls.path_u.size, 200)))).astype(int)
-    log_loss = _log_loss(ls.loss)
-    path_z = _on_surface(log_loss, ls, ls.path_u[rows], ls.path_v[rows])
+    z = log_loss(ls.loss)  # (V, U)
+    span = float(np.nanmax(z) - np.nanmin(z)) if np.isfinite(z).any() else 1.0
+    lift = 0.01 * (span or 1.0)  # draw the path just above the surface
+    on_surface = _on_surface(z, ls, ls.path_u[rows], ls.path_v[rows]) + lift
+    points = [("start", ls.path_u[0], ls.path_v[0], "square", "#ffffff", 6)]
+    if ls.optimum is not None:
+        points.append((ls.optimum_label, *ls.optimum, "diamond", OPTIMUM_COLOR, 8))
+    data = [
+        {"type": "surface", "x": compact(ls.u_values), "y": compact(ls.v_values), "z": compact(z, 4),
+         "colorscale": "Viridis", "opacity": 0.9, "showscale": False, "name": "loss"},
+        {"type": "scatter3d", "mode": "lines", "name": "path", "x": compact(ls.path_u[rows]),
+         "y": compact(ls.path_v[rows]), "z": compact(on_surface), "line": {"color": PATH, "width": 6}},
+    ]
+    for name, u, v, symbol, color, size in points:
+        height = _on_surface(z, ls, np.array([u]), np.array([v])) + 2 * lift
+        data.append({"type": "scatter3d", "mode": "markers", "name": name, "x": [float(u)], "y": [float(v)],
+                     "z": compact(height), "marker": {"symbol": symbol, "color": color, "size": size,
+                                                      "line": {"color": MARKER_EDGE, "width": 2}}})
     layout = base_layout("Loss surface (drag to turn it)", height=560)
     layout["scene"] = {"xaxis": {"title": {"text": ls.u_name}}, "yaxis": {"title": {"text": ls.v_name}},
-                       "zaxis": {"title": {"text": "log₁₀ loss"}}}
-    return {"data": [
-        {"type": "surface", "x": compact(ls.u_values), "y": compact(ls.v_values),
-         "z": compact(log_loss, 4), "colorscale": "Viridis", "opacity": 0.9,
-         "showscale": False, "name": "loss"},
-        {"type": "scatter3d", "mode": "lines+markers", "name": "path", "x": compact(ls.path_u[rows]),
-         "y": compact(ls.path_v[rows]), "z": compact(path_z + 0.01),
-         "line": {"color": PATH, "width": 5}, "marker": {"size": 2, "color": PATH}},
-    ], "layout": layout}
+                       "zaxis": {"title": {"text": "log₁₀ loss"}},
+                       "camera": {"eye": {"x": -1.25, "y": -1.25, "z": 1.6}}}
+    return {"data": data, "layout": layout}

@@ -2,7 +2,8 @@
 
 The landscape is `compute_slice`'s, over two parameters of the output neuron, with its range
 stretched to hold every racer that did not diverge (a diverged racer's path runs off the chart).
-It is drawn in greys, low loss light, so that the four racers' colours stand out on it.
+It is drawn in Viridis, dark = low, as on the "Fit & landscape" tab; each path has a white halo so that
+the four racers' colours stand out on it.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from dataclasses import replace
 import numpy as np
 
 from ..race import EXACT_OPTIMUM, Race, Racer
-from .landscape import MAX_PATH_POINTS, LandscapeSlice, compute_slice
+from .landscape import MAX_PATH_POINTS, LandscapeSlice, compute_slice, log_loss, optimum_trace
 from .style import EXACT, MARKER_EDGE, base_layout, compact
 
 # Okabe & Ito's colour-blind-safe palette, one colour per optimizer, on every race chart.
 RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
 END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "hexagon", "adam": "triangle-up"}
-BACKGROUND = [[0.0, "#fbfbfb"], [1.0, "#5c5c5c"]]  # log10 loss, low → high
+HALO = "rgba(255,255,255,0.85)"  # drawn under each path so that it stands out on dark and light loss alike
 FAR_BELOW = 1e-3  # on a log scale, an optimum under this × the lowest curve is written, not drawn
 
 
@@ -44,18 +45,12 @@ def race_slice(exp, race: Race, reference, u: int, v: int) -> LandscapeSlice:
     return compute_slice(replace(exp, history=replace(h, params=params)), reference, u, v)
 
 
-def _log_loss(loss: np.ndarray) -> np.ndarray:
-    finite = loss[np.isfinite(loss)]
-    floor = max(float(finite.max()) * 1e-12, 1e-300) if finite.size else 1.0
-    return np.log10(np.where(np.isfinite(loss), loss, np.nan) + floor)
-
-
 def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dict:
     """Loss contours over output-neuron parameters (u, v) (indices; k = the bias) with each racer's path."""
     marker = {"size": 12, "line": {"width": 1.5, "color": MARKER_EDGE}}
     data = [{
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
-        "z": compact(_log_loss(ls.loss), 4), "colorscale": BACKGROUND, "showlegend": False,
+        "z": compact(log_loss(ls.loss), 4), "colorscale": "Viridis", "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
         "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
@@ -66,13 +61,16 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         out = h.params[:, -k - 1 :]  # (F, k + 1)
         rows = np.unique(np.round(np.linspace(0, len(out) - 1, min(len(out), MAX_PATH_POINTS)))).astype(int)
         color, name = race_color(racer.optimizer), racer_name(racer)
+        xs, ys = compact(out[rows, u]), compact(out[rows, v])
+        data.append({"type": "scatter", "mode": "lines", "name": f"{name} halo", "legendgroup": racer.optimizer,
+                     "showlegend": False, "x": xs, "y": ys, "line": {"color": HALO, "width": 6}, "hoverinfo": "skip"})
         data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
-                     "x": compact(out[rows, u]), "y": compact(out[rows, v]), "line": {"color": color, "width": 2.5},
+                     "x": xs, "y": ys, "line": {"color": color, "width": 2.5},
                      "customdata": h.step[rows].tolist(),
                      "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_name}=%{{x:.4g}}<br>"
                                       f"{ls.v_name}=%{{y:.4g}}<extra></extra>"})
         diverged = h.diverged_at is not None
-        end = f"{racer.label}: " + (f"exploded at step {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
+        end = f"{racer.label}: " + (f"exploded at update {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
         data.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
                      "showlegend": False, "x": compact(out[-1:, u]), "y": compact(out[-1:, v]),
                      "marker": {**marker, "color": color,
@@ -84,8 +82,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
                  "x": compact(first.params[:1, -k - 1 + u]), "y": compact(first.params[:1, -k - 1 + v]),
                  "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
     if ls.optimum is not None:
-        data.append({"type": "scatter", "mode": "markers", "name": ls.optimum_label, "x": [ls.optimum[0]],
-                     "y": [ls.optimum[1]], "marker": {**marker, "color": "#ffd700", "symbol": "star", "size": 18}})
+        data.append(optimum_trace(ls))
     layout = base_layout("Four optimizers from the same start", height=520)
     layout["xaxis"] = {"title": {"text": ls.u_name}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]}
     layout["yaxis"] = {"title": {"text": ls.v_name}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]}
@@ -109,7 +106,7 @@ def race_loss_figure(race: Race, loss_name: str, log_scale: bool) -> dict:
             data.append({"type": "scatter", "mode": "markers", "name": f"{racer.label} exploded",
                          "legendgroup": racer.optimizer, "showlegend": False, "x": [at],
                          "y": compact(h.train_loss[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
-                         "hovertemplate": f"{racer.label} exploded at step {h.diverged_at}<extra></extra>"})
+                         "hovertemplate": f"{racer.label} exploded at update {h.diverged_at}<extra></extra>"})
     layout = base_layout(f"Training loss ({loss_name}) per epoch", height=420)
     optimum = race.optimum_loss
     if optimum is not None:

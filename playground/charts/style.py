@@ -15,6 +15,11 @@ NEURON = "#d62728"  # red: the neuron's current prediction
 EXACT = "#2ca02c"  # green: the closed-form answer
 PATH = "#ff4b4b"
 MARKER_EDGE = "#111111"
+OPTIMUM_COLOR = "#ffd700"  # gold: the ★ exact optimum (or ◆ the lowest point drawn) on every landscape
+# Classes 0 and 1 (ColorBrewer BrBG's ends, colour-blind safe): points, legends and the P(class 1) shading
+# use these on every chart, and no other meaning uses them (blue and orange are train and validation).
+CLASS_COLORS = ("#a6611a", "#018571")  # class 0 brown, class 1 teal
+PROBABILITY_SCALE = [[0.0, "#dfc27d"], [0.5, "#f5f5f5"], [1.0, "#80cdc1"]]  # P(class 1): 0 → 0.5 → 1, pale
 SERIES = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf")
 # Each animation frame, with its slider step, costs plotly.js ~1 ms on every rerun (measured: 91 frames
@@ -56,20 +61,29 @@ def padded_range(values, pad: float = 0.08) -> list[float]:
     return [lo - pad * span, hi + pad * span]
 
 
-def animation_controls(labels: list[str], redraw: bool, duration_ms: int = 80) -> dict:
-    """Layout entries for Play/Pause buttons and a frame slider, running in the browser only."""
+CONTROLS_BELOW_PX = 62  # the slider's read-out starts this far below the plot area: under the axis titles
+CONTROLS_MARGIN_PX = 150  # bottom margin that holds the axis titles, the read-out, the slider and its labels
+
+
+def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, duration_ms: int = 80) -> dict:
+    """Layout entries for Play/Pause buttons and a frame slider, running in the browser only.
+
+    Placed in pixels below the plot area (`plot_height_px` tall), so that the slider's "epoch · step"
+    read-out never sits on an axis title, whatever the figure's height.
+    """
+    below = -CONTROLS_BELOW_PX / plot_height_px  # paper coordinates
     play = {"frame": {"duration": duration_ms, "redraw": redraw}, "transition": {"duration": 0},
             "fromcurrent": False, "mode": "immediate"}
     pause = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate", "transition": {"duration": 0}}
     return {
         "updatemenus": [{
-            "type": "buttons", "direction": "left", "x": 0.0, "y": -0.16, "xanchor": "left",
+            "type": "buttons", "direction": "left", "x": 0.0, "y": below - 24 / plot_height_px, "xanchor": "left",
             "yanchor": "top", "pad": {"t": 0, "r": 10}, "showactive": False,
             "buttons": [{"label": "▶ Play", "method": "animate", "args": [None, play]},
                         {"label": "❚❚ Pause", "method": "animate", "args": [[None], pause]}],
         }],
         "sliders": [{
-            "active": len(labels) - 1, "x": 0.16, "len": 0.84, "y": -0.10, "yanchor": "top",
+            "active": len(labels) - 1, "x": 0.16, "len": 0.84, "y": below, "yanchor": "top",
             "currentvalue": {"prefix": "", "visible": True, "xanchor": "right", "font": {"size": 14}},
             "pad": {"t": 0},
             "steps": [{"label": label, "method": "animate",

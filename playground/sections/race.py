@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 from ..charts.landscape import LandscapeSlice
 from ..charts.race import race_landscape_figure, race_loss_figure, race_slice
 from ..experiment import Experiment
-from ..race import EXACT_OPTIMUM, MAX_LOSS_FRAMES, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
+from ..race import EXACT_OPTIMUM, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
 from ..settings import OPTIMIZER_LABELS
 from . import plot, state, training_views
 from .training_views import run_key
@@ -61,35 +62,36 @@ def render(exp: Experiment, reference) -> None:
 
 
 def _landscape_caption(exp: Experiment, ls: LandscapeSlice) -> str:
-    text = ("Each line is one optimizer's path, from the shared start ■ to the marker at its end "
-            f"(✕ where its loss exploded; such a path may leave the chart); ★ the {ls.optimum_label}. "
-            "Background: log₁₀ of the training loss, light = low.")
+    text = ("Each line is one optimizer's path, from the shared start ■ to the marker at its end (✕ where its loss "
+            f"exploded; such a path may leave the chart); {ls.marker_text()}. Background: {ls.where()}, log₁₀ of the "
+            "training loss, dark = low, as on the “Fit & landscape” tab.")
     if len(exp.history.sizes) > 2:
-        text += (" With hidden layers this is a slice through the final weights of the page's run "
-                 f"({OPTIMIZER_LABELS[exp.settings.optimizer]}, lr {exp.settings.learning_rate:g}): every other "
-                 "parameter is held at that run's final value, while each racer's hidden weights moved their own "
-                 "way, so read its path as a projection on this slice.")
+        text += (f" The slice is the page's run's ({OPTIMIZER_LABELS[exp.settings.optimizer]}, lr "
+                 f"{exp.settings.learning_rate:g}); each racer's hidden weights moved their own way, so read its path "
+                 "as a projection on this slice.")
     elif ls.is_slice:
-        text += (" A slice through the final weights of the page's run: the other weights are held at their final "
-                 "values; each path shows only its two coordinates.")
+        text += " Each path shows only its two coordinates: the racers' other weights moved too."
     return text
 
 
 def _table_caption(race: Race) -> str:
     if race.optimum_loss is None:
         return "No optimizer ended with a finite loss, so there is no optimum to race to."
-    source = ("the exact answer's loss" if race.optimum_source == EXACT_OPTIMUM
-              else "the best final training loss among the four (no exact answer is known here)")
-    within = f"{WITHIN * 100:g} %"
-    start = float(race.racers[0].step_loss[0])
-    stuck = ""
-    if race.optimum_source != EXACT_OPTIMUM and race.optimum_loss >= start:
-        stuck = (f" None of the four ended below the shared starting loss, {start:.4g}, so each counts as within "
-                 f"{within} from step 0: there is no progress to race for here.")
-    return (f"Steps to reach {within} of optimum: the first recorded step whose loss over the whole training set "
-            f"is at most {within} above the optimum, {race.optimum_loss:.4g} ({source}). The loss is evaluated at "
-            f"up to {MAX_LOSS_FRAMES} evenly spaced recorded steps per optimizer. Diverged at: the update after "
-            "which the loss exploded." + stuck)
+    start, optimum = race.start_loss, race.optimum_loss
+    if race.optimum_source == EXACT_OPTIMUM:
+        source = "the loss of the exact answer"
+    else:
+        best = min((r for r in race.racers if np.isfinite(r.step_loss[-1])), key=lambda r: r.step_loss[-1])
+        source = (f"no exact answer is known here, so L* is the best final loss of the four: {best.label} ends "
+                  "there, so it reaches L* by construction")
+    if optimum >= start:
+        return (f"None of the four ended below the shared starting loss L0 = {start:.4g}, so L* = {optimum:.4g} "
+                f"({source}) is no better than the start: every racer counts as there from update 0, and there is "
+                "no progress to race for here.")
+    return (f"“Reached the optimum at update” is the first update after which the loss over the whole training set "
+            f"has come {100 - WITHIN * 100:g} % of the way from the shared start L0 = {start:.4g} down to the optimum "
+            f"L* = {optimum:.4g} ({source}): L ≤ L* + {WITHIN * 100:g} % · (L0 − L*) = {race.threshold:.4g}, "
+            "checked after every update. “Exploded at update”: the update that made the loss explode.")
 
 
 @st.fragment

@@ -17,7 +17,7 @@ import streamlit as st
 
 from ..data import DataError
 from ..experiment import Experiment, column_choices, load_dataset, run_experiment
-from ..reference import reference_answer
+from ..reference import Solution, solve
 from ..settings import Settings
 
 WIDGET_PREFIX = "w_"
@@ -115,16 +115,24 @@ def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_reference(X: np.ndarray, y: np.ndarray, activation: str, loss: str):
-    """The closed-form answer for a single neuron on this data, cached on the data's content."""
-    return reference_answer(X, y, activation, loss)
+def cached_solution(X: np.ndarray, y: np.ndarray, activation: str, loss: str) -> Solution:
+    """The closed-form answer for a single neuron on this data (or why there is none), cached on content."""
+    return solve(X, y, activation, loss)
 
 
 def reference_for(exp: Experiment):
     """The exact (w, b) a single neuron should reach, or None (hidden layers, no closed form)."""
     if exp.settings.hidden:
         return None
-    return cached_reference(exp.X_train, exp.y_train, exp.settings.activation, exp.loss)
+    return cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss).answer
+
+
+def no_reference_reason(exp: Experiment) -> str:
+    """Why the page shows no exact answer beside the neuron's, as a sentence."""
+    if exp.settings.hidden:
+        return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
+    reason = cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss).reason
+    return f"No exact answer to compare with: {reason}."
 
 
 def experiment_or_message(current: Settings) -> Experiment | None:

@@ -3,12 +3,12 @@ pass, the chain rule (seed notebook 001) and the optimizer's step. ◀ / ▶ mov
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import streamlit as st
 
 from ..experiment import Experiment
+from ..numbers import latex_factor as factor
+from ..numbers import latex_number as num
 from ..settings import OPTIMIZER_LABELS
 from ..stepthrough import Replay, StepDetail, epoch_and_batch, gradient_table, last_step, step_of
 from .training_views import run_key
@@ -35,31 +35,6 @@ OPTIMIZER_NOTES = {
     "adam": "Adam keeps a running mean m of the gradients (β₁ = 0.9) and v of their squares (β₂ = 0.999), "
             "corrects both for starting at zero (m̂, v̂), and steps by α·m̂/(√v̂ + ε).",
 }
-
-
-def num(value: float) -> str:
-    """A number as the page writes it in LaTeX: 4 significant digits, powers of ten spelled out."""
-    value = float(value)
-    if math.isnan(value):
-        return r"\text{NaN}"
-    if math.isinf(value):
-        return r"\infty" if value > 0 else r"-\infty"
-    if value == 0:
-        return "0"
-    text = f"{value:.4g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        power = f"10^{{{int(exponent)}}}"
-        if mantissa in ("1", "-1"):
-            return mantissa.replace("1", power)
-        return rf"{mantissa}\times {power}"
-    return text
-
-
-def factor(value: float) -> str:
-    """`num`, in parentheses when it would not read as one factor of a product (negative or a power of ten)."""
-    text = num(value)
-    return f"({text})" if text.startswith("-") or r"\times" in text else text
 
 
 # --- the step picker -------------------------------------------------------------------------------------
@@ -134,7 +109,7 @@ def _stepper(exp: Experiment) -> None:
                f"{detail.steps_per_epoch} · {_rows_note(detail)} · the run replayed with its own seed, "
                "so these are the very numbers the training used.")
     if detail.step == h.diverged_at:
-        st.warning("**This is the update after which the loss exploded**: look at the size of the step it takes. "
+        st.warning(f"**Update {detail.step} made the loss explode**: look at the size of the step it takes. "
                    "The charts stop just before it.", icon=":material/error:")
     _forward(detail)
     _backward(detail)

@@ -1,24 +1,31 @@
-"""Top of the page: the neuron as an equation with its numbers, the scores, and the exact answer beside it."""
+"""Top of the page: the neuron as an equation with its numbers, the scores, and the exact answer beside it.
+
+Every number here is of one state: the last one the charts draw (`end_state`). After an explosion that is
+the state just before the update that blew up, not the last epoch's loss.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
 from sklearn import config_context
 from sklearn.metrics import accuracy_score, r2_score
 
-from ..engine import parameter_counts
+from ..engine import EXPLODE_FACTOR, parameter_counts
+from ..engine.losses import EPS
 from ..experiment import Experiment
+from ..numbers import latex_number, readable
 from ..reference import METHODS
-from ..settings import ACTIVATION_LABELS, LOSS_LABELS
+from ..settings import ACTIVATION_LABELS
+from . import state
 
 G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
            "leaky_relu": r"\mathrm{LeakyReLU}"}
 MAX_TERMS = 4
-
-
-def _num(value: float) -> str:
-    return f"{value:.4g}".replace("e", r"\mathrm{e}")
+# What each output activation can produce: a target outside it cannot be reached.
+OUTPUT_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf)}
 
 
 def equation_latex(exp: Experiment, frame: int = -1) -> str:
@@ -32,65 +39,91 @@ def equation_latex(exp: Experiment, frame: int = -1) -> str:
         inputs = ["x"]
     else:
         inputs = [rf"x_{{{j + 1}}}" for j in range(k)]
-    terms = [rf"{_num(wj)}\,{name}" for wj, name in zip(w[:MAX_TERMS], inputs)]
+    terms = [rf"{latex_number(wj)}\,{name}" for wj, name in zip(w[:MAX_TERMS], inputs)]
     if k > MAX_TERMS:
         terms.append(rf"\dots\ ({k - MAX_TERMS}\text{{ more}})")
-    inner = " + ".join(terms) + f" + {_num(b)}"
+    inner = " + ".join(terms) + f" + {latex_number(b)}"
     inner = inner.replace("+ -", "- ")
     g = G_LATEX[h.activation]
     return rf"\hat y = {g}\left({inner}\right)" if g else rf"\hat y = {inner}"
 
 
-def score(exp: Experiment, X: np.ndarray, y: np.ndarray) -> tuple[str, float] | None:
-    """("R²", value) for regression or ("accuracy", value) for classification; None without data."""
+def score(exp: Experiment, X: np.ndarray, y: np.ndarray, frame: int = -1) -> tuple[str, float] | None:
+    """("R²", value) for regression or ("accuracy", value) for classification at one frame; None without data."""
     if len(y) < 2:
         return None
-    predictions = exp.history.predict(X)
+    predictions = exp.history.predict(X, frame)
     with config_context(skip_parameter_validation=True):  # our arrays are valid; validation costs ~3 ms a call
         if exp.task == "classification":
             return "accuracy", float(accuracy_score(y, predictions >= 0.5))
         return "R²", float(r2_score(y, predictions))
 
 
+@dataclass(frozen=True)
+class EndState:
+    """The numbers of the last state the charts draw."""
+
+    step: int  # updates applied to reach it
+    start_loss: float  # full training loss before any update
+    train_loss: float  # full training loss in this state
+    val_loss: float | None
+    train_score: tuple[str, float] | None
+    val_score: tuple[str, float] | None
+
+
+def end_state(exp: Experiment) -> EndState:
+    """Losses and scores of the run's last recorded state (after an explosion: the state just before it)."""
+    h = exp.history
+    net = h.network(-1)
+    with np.errstate(all="ignore"):
+        train = net.loss_value(exp.X_train, exp.y_train)
+        val = net.loss_value(exp.X_val, exp.y_val) if len(exp.y_val) else None
+    return EndState(int(h.step[-1]), float(h.train_loss[0]), float(train), val,
+                    score(exp, exp.X_train, exp.y_train), score(exp, exp.X_val, exp.y_val))
+
+
 def render(exp: Experiment, reference) -> None:
     """Equation, losses, scores, the exact answer, and the lessons a failed run teaches."""
     h = exp.history
+    end = end_state(exp)
     counts = parameter_counts(h.sizes[0], h.sizes[1:-1])
     layers = " → ".join(str(s) for s in h.sizes)
     st.latex(equation_latex(exp))
+    original_units = original_units_equation(exp)
     st.caption(f"Network {layers} · {sum(counts)} trainable parameters "
-               f"({' + '.join(str(c) for c in counts)} per layer) · {h.step[-1]} updates")
+               f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
+               + (f" · {original_units}" if original_units else ""))
+    at = f" at step {end.step}" if h.diverged_at is not None else ""
     columns = st.columns(4)
-    start, end = h.train_loss[0], h.train_loss[-1]
-    columns[0].metric(f"Train loss ({exp.loss})", f"{end:.4g}", f"{end - start:+.3g} since start",
-                      delta_color="inverse")
-    if h.val_loss is not None:
-        columns[1].metric("Validation loss", f"{h.val_loss[-1]:.4g}")
-    train_score = score(exp, exp.X_train, exp.y_train)
-    val_score = score(exp, exp.X_val, exp.y_val)
-    if train_score:
-        columns[2].metric(f"Train {train_score[0]}", f"{train_score[1]:.3f}")
-    if val_score:
-        columns[3].metric(f"Validation {val_score[0]}", f"{val_score[1]:.3f}")
+    columns[0].metric(f"Train loss ({exp.loss}){at}", readable(end.train_loss),
+                      f"{readable(end.train_loss - end.start_loss, 3)} since start", delta_color="inverse")
+    if end.val_loss is not None:
+        columns[1].metric(f"Validation loss{at}", readable(end.val_loss))
+    for column, part, result in ((columns[2], "Train", end.train_score), (columns[3], "Validation", end.val_score)):
+        if result:
+            column.metric(f"{part} {result[0]}{at}", readable(result[1], 3) if abs(result[1]) < 1 else
+                          readable(result[1]))
     if reference is not None:
         _render_reference(exp, reference)
     else:
-        st.caption(no_reference_reason(exp))
-    _render_lessons_of_the_run(exp)
+        st.caption(state.no_reference_reason(exp))
+    _render_lessons_of_the_run(exp, end)
 
 
-def no_reference_reason(exp: Experiment) -> str:
-    """Why the page shows no exact answer beside the neuron's."""
-    if exp.settings.hidden:
-        return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
-    method = METHODS.get((exp.settings.activation, exp.loss))
-    if method is not None:  # only logistic regression can come back empty
-        return (f"No exact answer to compare with: the training classes can be separated perfectly, so the "
-                f"cross-entropy keeps falling as the weights grow, and the best weights are infinitely large "
-                f"(or {method.source}'s {method.name} did not converge).")
-    known = " and ".join(f"{ACTIVATION_LABELS[a].lower()} + {LOSS_LABELS[loss].lower()} ({m.name})"
-                         for (a, loss), m in METHODS.items())
-    return f"An exact answer is shown for a single neuron with {known}."
+def original_units_equation(exp: Experiment) -> str:
+    """For one standardized input: the same neuron written in x's own units, e.g. "in x's units: ŷ = 7.79x + 5.4"."""
+    h = exp.history
+    if exp.scaler is None or h.sizes[0] != 1 or len(h.sizes) != 2:
+        return ""
+    mean, scale = float(exp.scaler.mean_[0]), float(exp.scaler.scale_[0])
+    w, b = float(h.w[-1, 0]), float(h.b[-1])
+    w_x, b_x = w / scale, b - w * mean / scale
+    name = exp.dataset.feature_names[0]
+    g = "" if h.activation == "linear" else h.activation
+    inner = f"{readable(w_x)}·x {'−' if b_x < 0 else '+'} {readable(abs(b_x))}"
+    return (f"x is standardized, x′ = (x − {readable(mean)}) / {readable(scale)}, so w = {readable(w)} is per "
+            f"standard deviation of {name}; in {name}'s own units the neuron is ŷ = "
+            + (f"{g}({inner})" if g else inner))
 
 
 def _render_reference(exp: Experiment, reference) -> None:
@@ -103,14 +136,61 @@ def _render_reference(exp: Experiment, reference) -> None:
     st.markdown(f"**Neuron vs exact answer** ({name}): " + ", ".join(parts) + ("…" if len(w) > MAX_TERMS else ""))
 
 
-def _render_lessons_of_the_run(exp: Experiment) -> None:
+def explosion_text(exp: Experiment) -> str:
+    """What the diverged run did, with the step the charts end on."""
+    h = exp.history
+    at = h.diverged_at
+    if at == 0:
+        return ("**The loss cannot be computed at the start**: it is not a finite number with these inputs. "
+                "Standardize the features or pick a smaller scale.")
+    limit = EXPLODE_FACTOR * max(float(h.train_loss[0]), 1.0)
+    scale = "" if exp.settings.standardize else ", or standardize the features"
+    return (f"**Update {at} made the loss explode**: after it the loss was above {readable(limit)} (a million times "
+            f"the starting loss) or not a number, so training stopped. Each update overshot further than the last. "
+            f"The charts and every number above end at step {at - 1}, the last state before it. Try a smaller "
+            f"learning rate{scale}.")
+
+
+def unreachable_target_text(exp: Experiment) -> str | None:
+    """A warning when a bounded output activation cannot reach much of a numeric target, else None."""
+    bounds = OUTPUT_RANGE.get(exp.history.activation)
+    if bounds is None or exp.task != "regression":
+        return None
+    lo, hi = bounds
+    y = exp.y_train
+    outside = float(np.mean((y < lo) | (y > hi)))
+    if outside < 0.05:
+        return None
+    name = ACTIVATION_LABELS[exp.history.activation]
+    span = f"between {readable(lo)} and {readable(hi)}" if np.isfinite(hi) else f"at least {readable(lo)}"
+    return (f"**{name} can only output values {span}**, but {outside:.0%} of the training targets lie outside that "
+            f"(they run from {readable(y.min())} to {readable(y.max())}): the neuron cannot reach them, so its line "
+            "flattens against that limit. For numbers, use a linear output.")
+
+
+def clipped_outputs_text(exp: Experiment) -> str | None:
+    """With cross-entropy on an output that is not a sigmoid: how many outputs are clipped (no gradient), else None."""
+    h = exp.history
+    if exp.loss != "bce" or h.activation == "sigmoid":
+        return None
+    a = h.predict(exp.X_train)
+    clipped = int(np.sum((a <= EPS) | (a >= 1.0 - EPS)))
+    name = ACTIVATION_LABELS[h.activation]
+    return (f"**Cross-entropy needs a probability between 0 and 1, and {name} is not a sigmoid**: its output can "
+            f"leave (0, 1). There the engine clips it to [10⁻⁷, 1 − 10⁻⁷], as Keras does, and that point gives no "
+            f"gradient. Now {clipped} of the {len(a)} training outputs are clipped. Use a sigmoid output for "
+            "cross-entropy.")
+
+
+def _render_lessons_of_the_run(exp: Experiment, end: EndState) -> None:
     h = exp.history
     for notice in exp.notices:
         st.info(notice, icon=":material/content_cut:")
+    for text in (unreachable_target_text(exp), clipped_outputs_text(exp)):
+        if text:
+            st.warning(text, icon=":material/block:")
     if h.diverged_at is not None:
-        st.warning(f"**The loss exploded at step {h.diverged_at}** — each update overshot further than the last. "
-                   "Try a smaller learning rate, or standardize the features. The charts show the run up to that step.",
-                   icon=":material/error:")
-    elif h.train_loss[-1] > h.train_loss[0]:
+        st.warning(explosion_text(exp), icon=":material/error:")
+    elif end.train_loss > end.start_loss:
         st.warning("**The loss ended higher than it started**: the steps are too big to settle in the valley. "
                    "Try a smaller learning rate.", icon=":material/trending_up:")

@@ -70,11 +70,15 @@ def render_fit_and_landscape(exp: Experiment, reference) -> None:
     u, v = slice_choice(exp)
     figure, ls = fit_and_landscape_figure(exp, reference, u, v)
     plot.show(figure, key="fit_landscape")
-    where = "a slice through the final weights (other parameters held fixed)" if ls.is_slice else "over (w, b)"
-    st.caption(f"Left: the data and the network's prediction. Right: the loss {where}, log scale; "
-               f"the white line is the path the optimizer took, ■ the start, ★ the {ls.optimum_label}. "
-               "▶ Play runs both in your browser.")
+    st.caption(landscape_caption(ls))
     _surface_toggle(ls)
+
+
+def landscape_caption(ls) -> str:
+    """What the fit and landscape figure shows, in the words of its own slice."""
+    moved = " (projected on these two parameters: the others moved too)" if ls.is_slice else ""
+    return (f"Left: the data and the network's prediction. Right: {ls.where()}, log scale; the white line is the "
+            f"path the optimizer took{moved}, ■ the start, {ls.marker_text()}. ▶ Play runs both in your browser.")
 
 
 @st.fragment
