@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engine.losses import bce_logits_per_point, bce_per_point, output_loss_and_delta
+from .engine.losses import EPS, bce_logits_per_point, bce_per_point, output_loss_and_delta
 from .experiment import Experiment
 
 
@@ -104,6 +104,16 @@ class StepDetail:
     def fused(self) -> bool:
         """Sigmoid output with cross-entropy: the engine uses dℓ/dz = a − y directly."""
         return self.activation == "sigmoid" and self.loss_name == "bce"
+
+    @property
+    def clipped(self) -> np.ndarray:
+        """(m,) True where cross-entropy clipped the output a to [EPS, 1 − EPS]: no gradient flows there.
+
+        Only cross-entropy on an output that is not a sigmoid clips (the fused sigmoid form never does).
+        """
+        if self.loss_name != "bce" or self.fused:
+            return np.zeros(self.m, dtype=bool)
+        return (self.a <= EPS) | (self.a >= 1.0 - EPS)
 
     @property
     def inputs(self) -> np.ndarray:

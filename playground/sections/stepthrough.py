@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ..engine.losses import EPS
 from ..experiment import Experiment
 from ..numbers import latex_factor as factor
 from ..numbers import latex_number as num
@@ -25,8 +26,11 @@ G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\math
            "leaky_relu": r"\mathrm{LeakyReLU}"}
 G_PRIME_LATEX = {"linear": "1", "sigmoid": "a_i(1-a_i)", "tanh": "1-a_i^2", "relu": r"[z_i > 0]",
                  "leaky_relu": r"1 \text{ if } z_i > 0 \text{ else } 0.01"}
-DL_DA_LATEX = {"mse": "2(a_i - y_i)", "bce": r"\frac{a_i - y_i}{a_i(1 - a_i)}"}
-LOSS_LATEX = {"mse": r"\ell_i = (a_i - y_i)^2", "bce": r"\ell_i = -\left[y_i \ln a_i + (1 - y_i)\ln(1 - a_i)\right]"}
+DL_DA_LATEX = {"mse": "2(a_i - y_i)", "bce": r"\frac{a_i - y_i}{a_i(1 - a_i)}",
+               "bce_clipped": r"\frac{p_i - y_i}{p_i(1 - p_i)}\ (0\text{ where clipped})"}
+LOSS_LATEX = {"mse": r"\ell_i = (a_i - y_i)^2", "bce": r"\ell_i = -\left[y_i \ln a_i + (1 - y_i)\ln(1 - a_i)\right]",
+              "bce_clipped": r"\ell_i = -\left[y_i \ln p_i + (1 - y_i)\ln(1 - p_i)\right],\ "
+                             r"p_i = \mathrm{clip}(a_i, 10^{-7}, 1 - 10^{-7})"}
 OPTIMIZER_NOTES = {
     "sgd": "Plain gradient descent: a step of α times the gradient, downhill.",
     "momentum": "Momentum keeps a velocity v (μ = 0.9 of the last one plus the new gradient) and steps along it.",
@@ -149,7 +153,7 @@ def _forward(detail: StepDetail) -> None:
     g, w, b = G_LATEX[detail.activation], detail.params_before[detail.output_slice][:-1], detail.params_before[-1]
     inputs = r"\mathbf{h}" if detail.hidden else r"\mathbf{x}"
     a_def = rf"a = {g}(z)" if g else "a = z"
-    st.latex(rf"z = \mathbf{{w}}\cdot{inputs} + b, \qquad {a_def}, \qquad {LOSS_LATEX[detail.loss_name]}, "
+    st.latex(rf"z = \mathbf{{w}}\cdot{inputs} + b, \qquad {a_def}, \qquad {LOSS_LATEX[_loss_key(detail)]}, "
              rf"\qquad E = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} \ell_i")
     if detail.hidden:
         hg = G_LATEX[detail.hidden_activation] or r"\mathrm{id}"
@@ -181,14 +185,24 @@ def _vector(values: np.ndarray) -> str:
     return r"\left(" + ", ".join(parts) + r"\right)"
 
 
+def _loss_key(detail: StepDetail) -> str:
+    """Which formula the loss is: "mse", "bce" (of a sigmoid, never clipped) or "bce_clipped"."""
+    return "bce_clipped" if detail.loss_name == "bce" and not detail.fused else detail.loss_name
+
+
 def _loss_terms(detail: StepDetail, a: float, y: float) -> str:
     if detail.loss_name == "mse":
         return f"({num(a)} - {factor(y)})^2"
+    p, note = a, ""
+    if _loss_key(detail) == "bce_clipped":
+        p = min(max(a, EPS), 1.0 - EPS)
+        if p != a:
+            note = rf"\ \ (a = {num(a)}\text{{ clipped to }}p = {num(p)})"
     if y == 1.0:
-        return rf"-\ln {factor(a)}"
+        return rf"-\ln {factor(p)}{note}"
     if y == 0.0:
-        return rf"-\ln(1 - {num(a)})"
-    return rf"-[{num(y)} \ln {factor(a)} + {factor(1 - y)} \ln(1 - {num(a)})]"
+        return rf"-\ln(1 - {factor(p)}){note}"
+    return rf"-[{num(y)} \ln {factor(p)} + {factor(1 - y)} \ln(1 - {factor(p)})]{note}"
 
 
 def _sample_table(detail: StepDetail) -> dict[str, list]:
@@ -213,7 +227,7 @@ def _backward(detail: StepDetail) -> None:
     w = "w" if detail.k == 1 and not detail.hidden else "w_j"
     st.latex(
         rf"\frac{{\partial E}}{{\partial {w}}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}}"
-        rf"\underbrace{{\frac{{\partial \ell_i}}{{\partial a_i}}}}_{{{DL_DA_LATEX[detail.loss_name]}}}\,"
+        rf"\underbrace{{\frac{{\partial \ell_i}}{{\partial a_i}}}}_{{{DL_DA_LATEX[_loss_key(detail)]}}}\,"
         rf"\underbrace{{\frac{{\partial a_i}}{{\partial z_i}}}}_{{{G_PRIME_LATEX[detail.activation]}}}\,"
         rf"\underbrace{{\frac{{\partial z_i}}{{\partial {w}}}}}_{{{dz_dw}}}, \qquad "
         rf"\frac{{\partial E}}{{\partial b}} = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}}"
@@ -222,6 +236,12 @@ def _backward(detail: StepDetail) -> None:
     if fused:
         st.caption("Sigmoid with cross-entropy: the first two factors multiply out to a − y "
                    "(the engine computes it that way, which is exact even where a rounds to 0 or 1).")
+    elif detail.loss_name == "bce":
+        clipped = int(detail.clipped.sum())
+        st.caption(f"Cross-entropy needs a probability a between 0 and 1, and a {detail.activation} output can leave "
+                   "that range. The engine, like Keras, first clips a to p = clip(a, 10⁻⁷, 1 − 10⁻⁷); where it "
+                   f"clips, ∂ℓ/∂a = 0 and the row gives no gradient. In this batch {clipped} of the {detail.m} rows "
+                   "are clipped. A sigmoid output never needs this.")
     gradients = detail.grads
     blocks = []
     for name, index in _shown_parameters(detail):
@@ -231,6 +251,8 @@ def _backward(detail: StepDetail) -> None:
             dz_value = "1" if column == detail.k else factor(detail.inputs[i, column])
             if fused:
                 chain = rf"({num(detail.a[i])} - {factor(detail.y_batch[i])})"
+            elif detail.clipped[i]:
+                chain = rf"\underbrace{{0}}_{{\text{{clipped}}}}\cdot {factor(detail.da_dz[i])}"
             else:
                 chain = rf"{factor(detail.dloss_da[i])}\cdot {factor(detail.da_dz[i])}"
             rows.append(rf"\frac{{\partial \ell_{{{i + 1}}}}}{{\partial {name}}} &= {chain}\cdot {dz_value} "
