@@ -87,3 +87,23 @@ def test_lazy_tabs_build_only_the_open_view(app, tab):
     assert_clean(at)
     (figure,) = figures(at).values()  # only the open tab's chart is built
     assert "frames" not in figure and figure["data"]
+
+
+def _csv(n: int) -> bytes:
+    return ("x,y\n" + "\n".join(f"{i},{2 * i + 1 + i % 3}" for i in range(n))).encode()
+
+
+@pytest.mark.parametrize("first", [None, b"\x89PNG not a csv"])
+def test_an_uploaded_file_shows_in_the_sidebar_on_its_first_render_and_keeps_the_batch_size(app, first):
+    at = app(dataset="upload")
+    if first is not None:  # a bad file first, then a good one
+        at.file_uploader(key="csv_file").set_value(("bad.csv", first, "text/csv")).run()
+        assert at.session_state["settings"].batch_size == 32
+    at.file_uploader(key="csv_file").set_value(("good.csv", _csv(60), "text/csv")).run()
+    assert_clean(at)
+    settings = at.session_state["settings"]
+    assert settings.batch_size == 32 and at.slider(key="w_batch_size").value == 32
+    steps = -(-48 // 32)  # 60 rows, 20 % held out: 48 training rows
+    assert f"**Mini-batch**: 32 points per update, {steps} updates per epoch." in [c.value for c in at.sidebar.caption]
+    assert "Target column" in [s.label for s in at.sidebar.selectbox]  # the pickers are there at once
+    assert "batch_size" not in at.query_params

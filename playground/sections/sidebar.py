@@ -11,6 +11,8 @@ from ..datasets import DATASETS, UPLOAD
 from ..settings import GROUPS, Settings
 from . import state
 
+UPLOADER_KEY = "csv_file"
+
 
 def _on_dataset_change() -> None:
     """Switching dataset applies what suits it (output activation, scaling, number of points)."""
@@ -62,11 +64,11 @@ def _widget(f, key: str, container, n_train: int, feature_names: list[str], targ
                                    format_func=lambda name: name or "(the last column)")
     if f.name == "seed":
         return container.number_input(label, meta["min"], meta["max"], step=1, key=key, help=help_text)
-    hi = n_train if f.name == "batch_size" else meta["max"]
+    hi = n_train if f.name == "batch_size" and n_train is not None else meta["max"]
     return container.slider(label, meta["min"], hi, step=meta["step"], key=key, help=help_text)
 
 
-def _prepare_widget_state(f, key: str, value, n_train: int, feature_names) -> None:
+def _prepare_widget_state(f, key: str, value, n_train: int | None, feature_names) -> None:
     """Seed the widget's state from the canonical settings (first render, or after a preset/URL)."""
     if f.metadata["kind"] == "column":
         if st.session_state.get(key) not in ("", *feature_names):
@@ -77,7 +79,7 @@ def _prepare_widget_state(f, key: str, value, n_train: int, feature_names) -> No
         if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
             st.session_state[key + "_list"] = names
         return
-    if f.name == "batch_size":
+    if f.name == "batch_size" and n_train is not None:
         value = min(st.session_state.get(key, value), n_train)
         st.session_state[key] = value
     elif key not in st.session_state:
@@ -99,9 +101,9 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
     values: dict = {}
     try:
         n_rows, targets, feature_names = state.cached_columns(current, state.upload_bytes())
-    except (DataError, ValueError):
-        n_rows, targets, feature_names = 2, [], []
-    n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
+        n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
+    except (DataError, ValueError):  # no usable data yet: the batch size keeps its value until there is
+        targets, feature_names, n_train = [], [], None
     for group in GROUPS:
         bar.subheader(group)
         for f in fields(Settings):
@@ -114,14 +116,14 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
             key = state.widget_key(f.name)
             _prepare_widget_state(f, key, value, n_train, targets if f.name == "target" else feature_names)
             values[f.name] = _widget(f, key, bar, n_train, feature_names, targets)
-            if f.name == "batch_size" and values[f.name] == n_train and value > n_train:
+            if f.name == "batch_size" and n_train is not None and values[f.name] == n_train and value > n_train:
                 values[f.name] = value  # "full batch" stays full batch when the data grows again
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
             if f.name == "seed" and "seed" not in hidden_controls:
                 bar.button("New data", icon=":material/casino:", on_click=_new_data,
                            help="Draw new random data and starting weights.")
-            if f.name == "batch_size":
+            if f.name == "batch_size" and n_train is not None:
                 bar.caption(_batch_caption(values[f.name], n_train))
     new, notices = Settings.from_mapping(values, base=current)
     st.session_state["settings"] = new
@@ -129,9 +131,15 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
     return new
 
 
-def _upload_widget(bar) -> None:
-    """The CSV uploader; its bytes are kept in the session so reruns and other tabs can use them."""
-    file = bar.file_uploader("CSV file", type=["csv", "txt", "tsv"], key="csv_file",
-                             help="A table with a header row. You choose the target and features after loading.")
+def _keep_upload() -> None:
+    """Store a newly uploaded file's bytes before the page reruns, so the whole sidebar (row count, target and
+    feature pickers, batch size range) reflects the file on that very run; removing the file keeps the last."""
+    file = st.session_state.get(UPLOADER_KEY)
     if file is not None:
         st.session_state[state.UPLOAD_KEY] = file.getvalue()
+
+
+def _upload_widget(bar) -> None:
+    """The CSV uploader; its bytes are kept in the session so reruns and other tabs can use them."""
+    bar.file_uploader("CSV file", type=["csv", "txt", "tsv"], key=UPLOADER_KEY, on_change=_keep_upload,
+                      help="A table with a header row. You choose the target and features after loading.")
