@@ -40,9 +40,10 @@ def _line_000(n, noise, rng, _):
 
 def _line_001(n, noise, rng, _):
     x = np.linspace(0.0, 100.0, n)
-    y = 8.0 * x + rng.normal(0.0, 200.0 * noise, n)
+    y = 8.0 * x + rng.normal(x, 200.0 * noise, n)  # the notebook's np.random.normal(x, 200): mean x, not 0
     return Dataset("Seed 001 line", x[:, None], y, ("x",), "y", REGRESSION,
-                   "y = 8·x + N(0, 200) on [0, 100]: the NumPy neuron notebook's data.")
+                   "y = 8·x + N(x, 200²) on [0, 100], as the NumPy neuron notebook draws it: the noise has mean x, "
+                   "so the points follow y = 9x on average.")
 
 
 def _logistic_six(n, noise, rng, _):
@@ -122,7 +123,7 @@ _REGRESS = {"activation": "linear", "loss": "auto"}
 DATASETS: dict[str, DatasetSpec] = {
     "line": DatasetSpec("Seed 000 line: y = 1.35x + 0.5", REGRESSION, _line_000, True,
                         {**_REGRESS, "n_points": 100, "standardize": False}),
-    "line800": DatasetSpec("Seed 001 line: y = 8x (800 points)", REGRESSION, _line_001, True,
+    "line800": DatasetSpec("Seed 001 line: y = 8x + N(x, 200) (800 points)", REGRESSION, _line_001, True,
                            {**_REGRESS, "n_points": 800, "standardize": True}),
     "logistic6": DatasetSpec("Six points, 0 or 1 (notebook 003)", CLASSIFICATION, _logistic_six, False,
                              {**_CLASSIFY, "validation_split": 0.0}),

@@ -117,7 +117,9 @@ class Settings:
         "adam", OPTIMIZER_LABELS, "Optimizer", "How each gradient becomes a step on the weights.", "Training"
     )
     learning_rate: float = log_number(
-        0.6, LEARNING_RATES, "Learning rate", "Size of each step. Too big and the loss explodes.", "Training"
+        0.6, LEARNING_RATES, "Learning rate",
+        "Size of each step. Too big, and plain SGD overshoots the valley further at every step until the loss "
+        "explodes; Adam keeps each step to about the learning rate, so it wanders instead.", "Training"
     )
     batch_size: int = integer(
         32, 1, MAX_POINTS, "Batch size",

@@ -72,6 +72,11 @@ def render_picker() -> None:
     )
 
 
+def sentence(title: str) -> str:
+    """A title as the start of a paragraph: with a full stop, unless it already ends in punctuation."""
+    return title if title[-1:] in ".?!:" else f"{title}."
+
+
 def render_banner() -> None:
     """The current lesson's text and its parts, above the charts."""
     current = st.session_state.get("lesson")
@@ -88,5 +93,5 @@ def render_banner() -> None:
                 column.button(f"Part {index + 1}: {each.title}", key=f"lesson_part_{index}",
                               type="primary" if index == current[1] else "secondary",
                               on_click=open_lesson, args=(lesson.id, index), width="stretch")
-        st.markdown(f"**{part.title}.** {part.look_at}")
+        st.markdown(f"**{sentence(part.title)}** {part.look_at}")
         st.markdown(f"**Try this:** {part.question}")
