@@ -27,8 +27,7 @@ current = sidebar.render(url.hidden_controls())
 classroom.render_sidebar_tools()
 url.write(current)
 lessons.render_banner()
-for notice in state.pop_notices():
-    st.toast(notice, icon=":material/info:")
+state.render_notices()
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).
 TRAINING_VIEWS = {

@@ -238,6 +238,17 @@ def test_activations_view_renders_and_highlights(app):
     widths = {t["meta"]["activation"]: t["line"]["width"] for t in fig["data"]}
     assert max(widths, key=widths.get) == "relu"
     assert any("ReLU" in i.value for i in at.info)
+    at.run()  # the reader's choice stays
+    assert at.radio(key="gallery_highlight").value == "relu"
+
+
+@pytest.mark.parametrize("activation", ["linear", "sigmoid", "tanh"])
+def test_activations_view_opens_on_the_sidebars_output_activation(app, activation):
+    at = app(view="Activations", activation=activation)
+    assert_clean(at)
+    assert at.radio(key="gallery_highlight").value == activation
+    at.selectbox(key="w_activation").set_value("relu").run()  # the sidebar moves: the highlight follows
+    assert at.radio(key="gallery_highlight").value == "relu"
 
 
 def test_data_cache_keys_only_on_the_data_settings():

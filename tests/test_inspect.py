@@ -66,17 +66,17 @@ def test_records_table_rows_are_the_history_at_each_epoch_and_batch(line_run):
     table = records_table(h, section.weight_names(line_run), line_run.loss)
     assert table.index.names == ["epoch", "batch"]
     assert list(table.columns) == ["step", "w", "bias", "batch loss (mse)"]
-    assert len(table) == len(h.step) == 501 and table.index.is_unique
+    assert len(table) == len(h.step) == 99 * 5 + 1 and table.index.is_unique
     rng = np.random.default_rng(1)
     for frame in [0, 1, 4, 5, 6, 250, len(h.step) - 1, *rng.integers(0, len(h.step), 20)]:
-        row = table.loc[(int(h.epoch[frame]), int(h.batch[frame]))]
+        row = table.loc[(int(h.epoch[frame]), int(h.batch[frame]) + (frame > 0))]  # batches from 1, as step-through
         assert row["step"] == h.step[frame]
         assert row["w"] == h.params[frame, 0]
         assert row["bias"] == h.params[frame, 1]
         assert row["batch loss (mse)"] == h.batch_loss[frame]
-    # update 7 is the third batch of epoch 2 (5 batches per epoch), made by the batch with that loss
-    assert table.loc[(2, 1), "step"] == 7
-    assert table.loc[(2, 1), "batch loss (mse)"] == h.batch_loss[7]
+    # update 7 is the second batch of epoch 2 (5 batches per epoch), made by the batch with that loss
+    assert table.loc[(2, 2), "step"] == 7
+    assert table.loc[(2, 2), "batch loss (mse)"] == h.batch_loss[7]
     assert (table.loc[(0, 0), "batch loss (mse)"]) == h.train_loss[0]
 
 
@@ -128,7 +128,7 @@ def test_bars_are_the_weights_at_the_epochs_last_frame_and_the_lstsq_coefficient
     design = np.column_stack([exp.X_train, np.ones(len(exp.y_train))])
     ols = np.linalg.lstsq(design, exp.y_train, rcond=None)[0][:-1]
     names = list(exp.dataset.feature_names)
-    for epoch in (0, 1, 10, 100):
+    for epoch in (0, 1, 10, 99):
         figure = weights_vs_exact_figure(h, names, ols, epoch, "least squares")
         neuron, exact = figure["data"]
         assert neuron["x"] == exact["x"] == names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .style import NEURON, SERIES, TRAIN, VALIDATION, base_layout, compact
+from .style import NEURON, SERIES, TRAIN, VALIDATION, base_layout, compact, log_ticks
 
 MAX_LINES = 24
 
@@ -27,6 +27,9 @@ def loss_figure(history, loss_name: str, log_scale: bool) -> dict:
     layout["xaxis"] = {"title": {"text": "epoch"}, "rangemode": "tozero"}
     layout["yaxis"] = {"title": {"text": "loss" + (" (log scale)" if log_scale else "")},
                        "type": "log" if log_scale else "linear"}
+    if log_scale:
+        curves = [history.batch_loss[1:], history.train_loss]
+        layout["yaxis"].update(log_ticks(np.concatenate(curves + [history.val_loss] * (history.val_loss is not None))))
     if history.diverged_at is not None:
         at = history.diverged_at / history.steps_per_epoch
         layout["shapes"] = [{"type": "line", "x0": at, "x1": at, "yref": "paper", "y0": 0, "y1": 1,

@@ -23,12 +23,19 @@ MAX_SHOWN_ROWS = 200  # the page shows at most this many rows of the records tab
 
 # --- Records table (notebook 001) ------------------------------------------------------------------
 
+def batch_numbers(history) -> np.ndarray:
+    """(F,) the batch of each recorded update counted from 1 within its epoch, as the page counts everywhere;
+    0 for the start (frame 0). The engine's History counts batches from 0."""
+    return np.where(history.step > 0, history.batch + 1, 0)
+
+
 def records_table(history, weight_names: list[str], loss_name: str) -> pd.DataFrame:
     """Per recorded (epoch, batch): the update step, the output neuron's weights and bias, the batch loss.
 
-    Row (0, 0) is the state before training; its loss is the full training loss.
+    Epochs and batches are counted from 1; row (0, 0) is the state before training, its loss the full
+    training loss.
     """
-    index = pd.MultiIndex.from_arrays([history.epoch, history.batch], names=["epoch", "batch"])
+    index = pd.MultiIndex.from_arrays([history.epoch, batch_numbers(history)], names=["epoch", "batch"])
     k = history.sizes[-2]
     columns = {"step": history.step}
     columns.update({name: history.params[:, -k - 1 + j] for j, name in enumerate(weight_names)})

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..race import EXACT_OPTIMUM, Race, Racer
 from .landscape import MAX_PATH_POINTS, LandscapeSlice, compute_slice, log_loss, optimum_trace
-from .style import EXACT, MARKER_EDGE, base_layout, compact
+from .style import EXACT, MARKER_EDGE, base_layout, compact, log_ticks
 
 # Okabe & Ito's colour-blind-safe palette, one colour per optimizer, on every race chart.
 RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
@@ -124,4 +124,6 @@ def race_loss_figure(race: Race, loss_name: str, log_scale: bool) -> dict:
     layout["xaxis"] = {"title": {"text": "epoch"}, "rangemode": "tozero"}
     layout["yaxis"] = {"title": {"text": "loss" + (" (log scale)" if log_scale else "")},
                        "type": "log" if log_scale else "linear"}
+    if log_scale:
+        layout["yaxis"].update(log_ticks([y for trace in data for y in trace["y"] if y is not None]))
     return {"data": data, "layout": layout}

@@ -93,6 +93,31 @@ def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, d
     }
 
 
+def log_ticks(values) -> dict:
+    """Tick values and labels for a log axis over `values`: 1-2-5 steps, or powers of ten over many decades.
+
+    Written out in full ("0.2", "5,000", "1e-6") so that no tick reads as a bare digit ("2" for 0.2) the way
+    plotly.js labels the minor ticks of a short log range.
+    """
+    array = np.asarray(values, dtype=np.float64)
+    array = array[np.isfinite(array) & (array > 0)]
+    if not array.size:
+        return {}
+    lo, hi = np.floor(np.log10(array.min())), np.ceil(np.log10(array.max()))
+    decades = np.arange(lo, max(hi, lo + 1) + 1)
+    mantissas = (1, 2, 5) if len(decades) <= 4 else (1,)
+    step = 1 if len(decades) <= 8 else int(np.ceil(len(decades) / 8))
+    ticks = [float(m * 10.0**d) for d in decades[::step] for m in mantissas]
+    ticks = [t for t in ticks if array.min() / 10 ** 0.35 <= t <= array.max() * 10 ** 0.35] or ticks
+    return {"tickvals": ticks, "ticktext": [_tick_text(t) for t in ticks]}
+
+
+def _tick_text(value: float) -> str:
+    if 1e-3 <= value < 1e6:
+        return f"{value:,.10g}"
+    return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
 def base_layout(title: str = "", height: int = 460) -> dict:
     """Margins, legend and height shared by the page's figures."""
     return {

@@ -9,7 +9,8 @@ from ..engine import ACTIVATIONS
 from ..settings import ACTIVATION_LABELS
 from . import plot, state
 
-DEFAULT = "sigmoid"
+HIGHLIGHT_KEY = "gallery_highlight"
+FOLLOWS_KEY = "gallery_follows"  # the output activation the highlight was last set from
 
 
 def _label(name: str) -> str:
@@ -20,9 +21,12 @@ def render(exp, reference) -> None:
     """The gallery; it needs no training run (`exp` may be None)."""
     st.markdown("#### Activation functions and their slopes")
     options = [ALL, *ACTIVATIONS]
-    highlight = st.radio("Highlight", options, index=options.index(DEFAULT), format_func=_label, horizontal=True,
-                         key="gallery_highlight",
-                         help="Draw one activation bold; the shading shows where its slope is almost 0.")
+    current = state.settings()
+    if st.session_state.get(FOLLOWS_KEY) != current.activation:  # open on the sidebar's output activation
+        st.session_state[FOLLOWS_KEY] = st.session_state[HIGHLIGHT_KEY] = current.activation
+    highlight = st.radio("Highlight", options, format_func=_label, horizontal=True, key=HIGHLIGHT_KEY,
+                         help="Draw one activation bold (it starts on the sidebar's output activation); the shading "
+                              "shows where its slope is almost 0.")
     plot.show(gallery_figure(highlight), key="gallery_figure")
     shaded = shaded_activation(highlight)
     if shaded is None:
@@ -31,7 +35,6 @@ def render(exp, reference) -> None:
         st.caption(f"Shaded: where {ACTIVATION_LABELS[shaded]}'s slope g′(z) is below {LOW_GRADIENT:g}. "
                    "Backpropagation multiplies each layer's error by g′(z): there the gradient vanishes and "
                    "the weights barely move.")
-    current = state.settings()
     used = f"Your settings: output **{ACTIVATION_LABELS[current.activation]}**"
     used += (f", hidden layers **{ACTIVATION_LABELS[current.hidden_activation]}**." if current.hidden
              else " (no hidden layers).")

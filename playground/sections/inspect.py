@@ -61,7 +61,9 @@ def _render_records(exp: Experiment) -> None:
     shown = shown_rows(table)
     st.dataframe(shown, height=min(38 + 35 * len(shown), 420))
     notes = ["As notebook 001's `records`: the output neuron's weight(s) and bias after each update, and the "
-             "loss of the batch that made it. Row (0, 0) is the start, with the loss on the whole training set."]
+             "loss of the batch that made it (the notebook records the whole training set's loss before the update "
+             "instead). Epochs and batches count from 1, as in Step through the math (the notebook counts batches "
+             "from 0); row (0, 0) is the start, with the loss on the whole training set."]
     if len(shown) < len(table):
         notes.append(f"Showing the first and last {MAX_SHOWN_ROWS // 2} of {len(table):,} rows; the CSV has "
                      "them all.")

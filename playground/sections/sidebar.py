@@ -6,7 +6,6 @@ from dataclasses import fields, replace
 
 import streamlit as st
 
-from ..data import DataError
 from ..datasets import DATASETS, UPLOAD
 from ..settings import GROUPS, Settings
 from . import state
@@ -99,11 +98,10 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
     current = state.settings()
     bar = st.sidebar
     values: dict = {}
-    try:
-        n_rows, targets, feature_names = state.cached_columns(current, state.upload_bytes())
-        n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
-    except (DataError, ValueError):  # no usable data yet: the batch size keeps its value until there is
-        targets, feature_names, n_train = [], [], None
+    n_train = state.training_rows(current)  # None: no usable data yet, the batch size keeps its value
+    targets, feature_names = [], []
+    if n_train is not None:
+        targets, feature_names = state.cached_columns(current, state.upload_bytes())[1:]
     for group in GROUPS:
         bar.subheader(group)
         for f in fields(Settings):

@@ -19,9 +19,11 @@ from ..data import DataError
 from ..experiment import Experiment, column_choices, load_dataset, run_experiment
 from ..reference import Solution, solve
 from ..settings import Settings
+from .markup import escape_markdown
 
 WIDGET_PREFIX = "w_"
 UPLOAD_KEY = "upload_bytes"
+SHOWN_NOTICES_KEY = "notices_shown"  # notices on screen until the reader dismisses them
 CACHE_ENTRIES = 64  # per cached function, shared by all sessions of the server
 
 
@@ -50,6 +52,20 @@ def add_notices(notices: list[str]) -> None:
 def pop_notices() -> list[str]:
     """The queued notices, emptied."""
     return st.session_state.pop("notices", [])
+
+
+def _dismiss_notices() -> None:
+    st.session_state[SHOWN_NOTICES_KEY] = []
+
+
+def render_notices() -> None:
+    """The queued notices in a box that stays until dismissed (a toast vanished before a class could read it)."""
+    shown = st.session_state.setdefault(SHOWN_NOTICES_KEY, [])
+    shown += [notice for notice in pop_notices() if notice not in shown]
+    if not shown:
+        return
+    st.info("  \n".join(escape_markdown(notice) for notice in shown), icon=":material/info:")
+    st.button("Dismiss", key="dismiss_notices", on_click=_dismiss_notices, icon=":material/close:")
 
 
 def upload_bytes() -> bytes | None:
@@ -81,6 +97,15 @@ def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[s
     """(rows, possible targets, possible features) of the dataset the settings name."""
     data = load_dataset(replace(current, features="", target=""), upload)
     return (data.n, *column_choices(data, current.target))
+
+
+def training_rows(current: Settings) -> int | None:
+    """How many rows the run trains on (after the validation split), or None when the data cannot load."""
+    try:
+        n_rows = cached_columns(current, upload_bytes())[0]
+    except (DataError, ValueError):
+        return None
+    return max(1, n_rows - int(round(current.validation_split * n_rows)))
 
 
 class LazyProgress:

@@ -32,11 +32,27 @@ def start_session() -> None:
                and not name.endswith(HIDE_SUFFIX)]
     if unknown:
         notices.append("Ignored unknown link parameters: " + ", ".join(sorted(unknown))[:200] + ".")
+    notices = _batch_size_notice(params, current, notices)
     st.session_state["hidden_controls"] = frozenset(hidden)
     st.session_state["view_flags"] = {k: params[k] for k in VIEW_FLAGS if k in params}
     st.session_state["url_settings"] = {k: v for k, v in params.items() if k in FIELDS}
     state.apply_settings(current)
     state.add_notices(notices)
+
+
+def _batch_size_notice(params: dict, current: Settings, notices: list[str]) -> list[str]:
+    """Say what a linked batch size really does on this data: more than the training rows means all of them."""
+    n_train = state.training_rows(current)
+    try:
+        asked = float(params.get("batch_size", "nan"))
+    except ValueError:
+        return notices
+    if n_train is None or not asked > n_train:
+        return notices
+    label = FIELDS["batch_size"].metadata["label"]
+    kept = [notice for notice in notices if not notice.startswith(f"{label}:")]
+    return [*kept, f"{label}: {asked:g} is more than the {n_train} training points of this data, so each update "
+                   f"uses all {n_train} (full batch)."]
 
 
 def hidden_controls() -> frozenset[str]:
