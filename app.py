@@ -18,15 +18,17 @@ from playground.sections import (
     url,
 )
 
-st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide",
+                   initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()
-st.subheader("Neuron Playground · see a neuron learn", anchor=False)
 lessons.apply_requested_lesson()
 lessons.render_picker()
 current = sidebar.render(url.hidden_controls())
 classroom.render_sidebar_tools()
 url.write(current)
-lessons.render_banner()
+if not classroom.presenting():  # a projector needs the room for the charts
+    st.subheader("Neuron Playground · see a neuron learn", anchor=False)
+lessons.render_banner(compact=classroom.presenting())
 state.render_notices()
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).

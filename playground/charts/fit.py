@@ -98,11 +98,13 @@ def _plane_panel(exp, frames) -> Panel:
     target = exp.dataset.target_name
     if classify:
         shading = {"zmin": 0.0, "zmax": 1.0, "colorscale": PROBABILITY_SCALE,
-                   "colorbar": {"title": {"text": f"P({target} = 1)"}, "len": 0.8, "thickness": 12}}
+                   "colorbar": {"title": {"text": f"P({target} = 1)", "side": "right"}, "len": 0.8, "thickness": 10,
+                                "tickvals": [0, 0.5, 1]}}
     else:
         lo, hi = padded_range(exp.y_train, 0.0)
         shading = {"zmin": lo, "zmax": hi, "colorscale": "Viridis", "opacity": 0.75,
-                   "colorbar": {"title": {"text": f"predicted {target}"}, "len": 0.8, "thickness": 12}}
+                   "colorbar": {"title": {"text": f"predicted {target}", "side": "right"}, "len": 0.8,
+                                "thickness": 12}}
     traces = [{"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
                "z": compact(surfaces[-1], 3), **shading,
                "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}]

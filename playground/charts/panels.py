@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .style import CONTROLS_MARGIN_PX, animation_controls, base_layout
 
 GAP = 0.12  # between panels (paper fraction): the next panel's axis title and tick labels
-COLORBAR_GAP = 0.08  # more after a panel with a colour bar
+COLORBAR_GAP = 0.13  # more after a panel with a colour bar (its title stands beside it, turned)
 
 
 @dataclass

@@ -61,6 +61,7 @@ def padded_range(values, pad: float = 0.08) -> list[float]:
     return [lo - pad * span, hi + pad * span]
 
 
+DEFAULT_FONT_PX = 12  # plotly.js's text size, which the chart layouts are spaced for
 CONTROLS_BELOW_PX = 62  # the slider's read-out starts this far below the plot area: under the axis titles
 CONTROLS_MARGIN_PX = 150  # bottom margin that holds the axis titles, the read-out, the slider and its labels
 
@@ -116,6 +117,37 @@ def _tick_text(value: float) -> str:
     if 1e-3 <= value < 1e6:
         return f"{value:,.10g}"
     return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
+
+
+def for_projector(figure: dict, font_px: int) -> dict:
+    """The figure with its text at `font_px` (axis titles, ticks, legend, colour bars, slider read-out) and room
+    above the plot for a legend of bigger entries: readable from the back of a room."""
+    size = {"size": font_px}
+    layout = {**figure["layout"], "font": {**figure["layout"].get("font", {}), **size}}
+    for name, axis in figure["layout"].items():  # Streamlit's chart theme sets axis fonts of its own
+        if name.startswith(("xaxis", "yaxis")):
+            title = axis.get("title", {})
+            layout[name] = {**axis, "tickfont": size, "title": {**title, "font": size}}
+    layout["legend"] = {**layout.get("legend", {}), "font": size}
+    margin = layout.get("margin", {})
+    scale = font_px / DEFAULT_FONT_PX
+    layout["margin"] = {**margin, "t": max(margin.get("t", 50), 3 * font_px + 20)}
+    if "sliders" in layout:  # the animation controls move down as far as the bigger axis titles need
+        old_plot = figure["layout"]["height"] - margin.get("t", 50) - margin.get("b", 60)
+        layout["margin"]["b"] = round(margin.get("b", 60) * scale)
+        layout["height"] = figure["layout"]["height"] + layout["margin"]["t"] - margin.get("t", 50) \
+            + layout["margin"]["b"] - margin.get("b", 60)
+        new_plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+
+        def lower(item: dict) -> dict:
+            return {**item, "font": size, "y": item["y"] * old_plot * scale / new_plot}
+
+        layout["sliders"] = [{**lower(s), "currentvalue": {**s.get("currentvalue", {}), "font": size}}
+                             for s in layout["sliders"]]
+        layout["updatemenus"] = [lower(menu) for menu in layout.get("updatemenus", [])]
+    data = [{**trace, "colorbar": {**trace["colorbar"], "tickfont": size}} if "colorbar" in trace else trace
+            for trace in figure["data"]]
+    return {**figure, "data": data, "layout": layout}
 
 
 def base_layout(title: str = "", height: int = 460) -> dict:

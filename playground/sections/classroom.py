@@ -9,15 +9,33 @@ import streamlit as st
 from ..settings import FIELDS
 from . import url
 
-# Our own fixed CSS (no user text): larger type for the back of the room.
+# Our own fixed CSS (no user text): larger type for the back of the room, and nothing cut off at 1024×768:
+# metric values wrap instead of ending in "…", tab labels stay on one row.
 PRESENTER_CSS = """
 <style>
   .stApp, .stMarkdown p, .stCaption, label, .stSelectbox div, .stSlider div { font-size: 1.18rem !important; }
-  h1 { font-size: 2.6rem !important; }
-  [data-testid="stMetricValue"] { font-size: 2.6rem !important; }
-  .katex { font-size: 1.6em !important; }
+  [data-testid="stMetricValue"] { font-size: 2.0rem !important; }
+  [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important;
+                                        white-space: normal !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
+  [data-baseweb="tab"] p { font-size: 1.0rem !important; }
+  [data-baseweb="tab"] { padding-left: 0.35rem !important; padding-right: 0.35rem !important; }
+  .katex { font-size: 1.45em !important; }
 </style>
 """
+PRESENTER_FONT_PX = 17  # chart text in presenter mode (plotly's default is 12)
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on (the sidebar switch, or `?presenter=true` before the switch is drawn)."""
+    if "presenter" in st.session_state:
+        return bool(st.session_state["presenter"])
+    return url.view_flag("presenter") in ("1", "true", "yes", "on")
+
+
+def initial_sidebar_state() -> str:
+    """A presenter link opens with the sidebar folded away, so the charts get the projector's width."""
+    return "collapsed" if st.query_params.get("presenter", "") in ("1", "true", "yes", "on") else "auto"
 
 
 def share_link(hide: list[str]) -> str:

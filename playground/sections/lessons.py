@@ -77,15 +77,22 @@ def sentence(title: str) -> str:
     return title if title[-1:] in ".?!:" else f"{title}."
 
 
-def render_banner() -> None:
-    """The current lesson's text and its parts, above the charts."""
+def render_banner(compact: bool = False) -> None:
+    """The current lesson's text and its parts, above the charts; `compact` folds it into one line (projector)."""
     current = st.session_state.get("lesson")
     if not current:
         return
     lesson = LESSONS[current[0]]
     part = lesson.parts[current[1]]
-    with st.container(border=True):
-        st.markdown(f"#### Lesson: {lesson.title}")
+    if compact:
+        where = f" · part {current[1] + 1} of {len(lesson.parts)}" if len(lesson.parts) > 1 else ""
+        box = st.expander(f"**Lesson: {lesson.title}**{where} — {part.title} (open to read it)",
+                          icon=":material/school:")
+    else:
+        box = st.container(border=True)
+    with box:
+        if not compact:
+            st.markdown(f"#### Lesson: {lesson.title}")
         st.caption(f"Replays notebook {lesson.notebook}")
         if len(lesson.parts) > 1:
             columns = st.columns(len(lesson.parts))

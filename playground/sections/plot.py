@@ -11,6 +11,9 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
+from ..charts.style import for_projector
+from . import classroom
+
 PLOTLY_CONFIG = {"displaylogo": False, "scrollZoom": False}
 
 
@@ -26,5 +29,7 @@ class PrebuiltFigure(go.Figure):
 
 
 def show(figure: dict, key: str) -> None:
-    """Draw a dict figure across the container's width."""
+    """Draw a dict figure across the container's width (with projector-sized text in presenter mode)."""
+    if classroom.presenting():
+        figure = for_projector(figure, classroom.PRESENTER_FONT_PX)
     st.plotly_chart(PrebuiltFigure(figure), width="stretch", config=PLOTLY_CONFIG, key=key)

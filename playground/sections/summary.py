@@ -95,8 +95,9 @@ def render(exp: Experiment, reference) -> None:
                + (f" · {original_units}" if original_units else ""))
     at = f" at step {end.step}" if h.diverged_at is not None else ""
     columns = st.columns(4)
-    columns[0].metric(f"Train loss ({exp.loss}){at}", readable(end.train_loss),
-                      f"{readable(end.train_loss - end.start_loss, 3)} since start", delta_color="inverse")
+    change = readable(end.train_loss - end.start_loss, 3).replace("−", "-")  # Streamlit reads the sign from "-"
+    columns[0].metric(f"Train loss ({exp.loss}){at}", readable(end.train_loss), f"{change} since start",
+                      delta_color="inverse")
     if end.val_loss is not None:
         columns[1].metric(f"Validation loss{at}", readable(end.val_loss))
     for column, part, result in ((columns[2], "Train", end.train_score), (columns[3], "Validation", end.val_score)):
