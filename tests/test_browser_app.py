@@ -87,3 +87,33 @@ def test_a_shared_link_reproduces_the_same_final_loss(site):
         assert fresh_errors == []
     finally:
         fresh.context.close()
+
+
+PROJECTOR = (1024, 768)
+CHART_TEXT_PX = 16  # the smallest chart text readable from the back of a room, as presenter mode sets it
+
+
+@pytest.mark.parametrize("query", ["presenter=true&lesson=line", "presenter=true&dataset=blobs&activation=sigmoid"])
+def test_presenter_mode_fits_a_projector(site, query):
+    url, b = site
+    page, errors = new_page(b, f"{url}/?{query}", viewport=PROJECTOR)
+    try:
+        assert page.locator('[data-testid="stSidebar"]').bounding_box()["width"] == 0  # folded away
+        chart = page.locator(CHART).first
+        box = chart.bounding_box()
+        assert box["y"] < PROJECTOR[1]  # the first chart starts on the first screen, lesson or not
+        assert box["height"] <= PROJECTOR[1] - 60  # and a whole chart fits under the page's header
+        cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"] *')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || getComputedStyle(e).textOverflow === 'ellipsis'
+                         && e.scrollWidth > e.clientWidth).map(e => e.textContent)""")
+        assert cut == []  # no metric value ends in "…"
+        tabs = page.evaluate("""() => { const l = document.querySelector('[role="tablist"]');
+            return [l.scrollWidth, l.clientWidth]; }""")
+        assert tabs[0] <= tabs[1] + 1  # every tab on screen, no scroll arrow
+        texts = ", ".join(f"{CHART} {part}" for part in (".xtick text", ".ytick text", ".legendtext", ".g-xtitle text"))
+        font_sizes = "(s) => [...document.querySelectorAll(s)].map(t => parseFloat(getComputedStyle(t).fontSize))"
+        sizes = page.evaluate(font_sizes, texts)
+        assert sizes and min(sizes) >= CHART_TEXT_PX
+        assert errors == []
+    finally:
+        page.context.close()

@@ -18,8 +18,9 @@ PRESENTER_CSS = """
   [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important;
                                         white-space: normal !important; }
   [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
-  [data-baseweb="tab"] p { font-size: 1.0rem !important; }
-  [data-baseweb="tab"] { padding-left: 0.35rem !important; padding-right: 0.35rem !important; }
+  [data-testid="stTab"] p { font-size: 1.0rem !important; }
+  [data-testid="stTab"] { padding-left: 0.4rem !important; padding-right: 0.4rem !important; }
+  [role="tablist"] { flex-wrap: wrap !important; overflow: visible !important; }
   .katex { font-size: 1.45em !important; }
 </style>
 """
