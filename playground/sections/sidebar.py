@@ -8,6 +8,7 @@ import streamlit as st
 
 from ..data import DataError
 from ..datasets import DATASETS, UPLOAD
+from ..experiment import drop_unknown_columns
 from ..settings import GROUPS, Settings
 from . import state
 
@@ -101,6 +102,9 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
         n_rows, targets, feature_names = state.cached_columns(current, state.upload_bytes())
     except (DataError, ValueError):
         n_rows, targets, feature_names = 2, [], []
+    else:  # a link or a run file may name columns this data does not have: they leave the state and the link
+        current, dropped = drop_unknown_columns(current, targets, feature_names)
+        state.add_notices(dropped)
     n_train = max(1, n_rows - int(round(current.validation_split * n_rows)))
     for group in GROUPS:
         bar.subheader(group)
