@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from playground.safe_text import markdown_literal
 from playground.sections import (
     classroom,
     export,
@@ -28,7 +29,7 @@ classroom.render_sidebar_tools()
 url.write(current)
 lessons.render_banner()
 for notice in state.pop_notices():
-    st.toast(notice, icon=":material/info:")
+    st.toast(markdown_literal(notice), icon=":material/info:")  # notices are plain text, often quoting a link
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).
 TRAINING_VIEWS = {

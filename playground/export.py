@@ -14,14 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from functools import cache
+from html import escape
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .engine import EXPLODE_FACTOR
+from .safe_text import SHOWN_CHARS, one_line, quoted, spreadsheet_cell
 from .settings import FIELDS, Settings
 
 APP = "neuron-playground"
@@ -30,6 +33,7 @@ MAX_RUN_FILE_BYTES = 2_000_000  # a run file is a few KB (its parameters); anyth
 _TOP_LEVEL = ("app", "version", "settings", "final", "data")
 _FINAL_NUMBERS = ("bias", "train_loss", "validation_loss")
 _SHOWN_NAMES = 8
+_FINGERPRINT = re.compile(r"[0-9a-f]{12}")  # what csv_fingerprint writes
 
 
 # ---------------------------------------------------------------------------------------------- CSV
@@ -59,9 +63,20 @@ def epoch_table(exp) -> pd.DataFrame:
                          "validation_loss": validation})
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV, floats at full precision (they read back bit for bit)."""
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+def csv_bytes(table: pd.DataFrame, index: bool = False) -> bytes:
+    """The table as UTF-8 CSV, safe to open in a spreadsheet: every download's one writer.
+
+    Floats are written at full precision (they read back bit for bit); headers, index names and text cells
+    that a spreadsheet would take for a formula start with ' (`safe_text.spreadsheet_cell`).
+    """
+    safe = table.copy(deep=False)
+    safe.columns = [spreadsheet_cell(str(name)) for name in table.columns]
+    safe.index = safe.index.set_names([None if name is None else spreadsheet_cell(str(name))
+                                       for name in table.index.names])
+    for name, column in zip(safe.columns, table.columns):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            safe[name] = table[column].map(spreadsheet_cell).to_numpy()
+    return safe.to_csv(index=index, lineterminator="\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------- JSON
@@ -69,7 +84,7 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 
 def csv_fingerprint(upload: bytes | None) -> str | None:
     """A short hash of an uploaded CSV, to tell later whether the same file is loaded."""
-    return None if upload is None else hashlib.sha256(upload).hexdigest()[:12]
+    return None if upload is None else hashlib.sha256(upload).hexdigest()[:12]  # see _FINGERPRINT
 
 
 def run_record(exp, upload: bytes | None = None) -> dict:
@@ -155,7 +170,8 @@ def parse_run_file(data: bytes) -> LoadedRun:
     settings, coerced = Settings.from_mapping({k: v for k, v in raw.items() if k in FIELDS})
     params = _final_params(record.get("final"))
     csv_sha = (record.get("data") or {}).get("csv_sha256") if isinstance(record.get("data"), dict) else None
-    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha if isinstance(csv_sha, str) else None,
+    csv_sha = csv_sha if isinstance(csv_sha, str) and _FINGERPRINT.fullmatch(csv_sha) else None
+    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha,
                      adjusted=bool(coerced or missing))
 
 
@@ -208,12 +224,13 @@ def _json_type(value) -> str:
 
 
 def _shown(value) -> str:
-    text = json.dumps(value, ensure_ascii=False) if value is not None else "nothing"
-    return text if len(text) <= 40 else text[:39] + "…"
+    """A JSON value of the file for a message: as JSON (so its type shows), on one line, shortened."""
+    text = one_line(json.dumps(value, ensure_ascii=False)) if value is not None else "nothing"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _names(names: list[str]) -> str:
-    shown = ", ".join(str(name)[:40] for name in names[:_SHOWN_NAMES])
+    shown = ", ".join(quoted(name) for name in names[:_SHOWN_NAMES])
     return shown + (f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else "")
 
 
@@ -253,11 +270,7 @@ def animation_html(figure: dict, title: str = "Neuron Playground") -> str:
 
     html = pio.to_html(figure, include_plotlyjs=True, auto_play=False, full_html=True, validate=False,
                        config={"displaylogo": False})
-    return html.replace("<head>", f"<head><title>{_escape(title)}</title>", 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.replace("<head>", f"<head><title>{escape(title)}</title>", 1)
 
 
 # ------------------------------------------------------------------------------------------- Script

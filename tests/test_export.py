@@ -23,6 +23,7 @@ from playground.engine import MAX_FRAMES
 from playground.experiment import run_experiment
 from playground.reference import reference_answer
 from playground.settings import FIELDS, Settings
+from tests.page import shown
 
 SCRIPT_TOLERANCE = 1e-9
 HTML_LIMIT = export.plotly_js_bytes() + 1_000_000  # Plotly's library plus at most 1 MB of figure
@@ -309,7 +310,7 @@ def test_a_bad_or_adjusted_run_file_is_explained_in_the_page(app):
     before = at.session_state["settings"]
     at.file_uploader(key="export_run_file").set_value(("broken.json", b"{oops", "application/json")).run()
     assert not at.exception
-    assert any("broken.json" in e.value and "not valid JSON" in e.value for e in at.error)
+    assert any("broken.json" in shown(e.value) and "not valid JSON" in shown(e.value) for e in at.error)
     assert at.session_state["settings"] == before
     record = json.loads(export.run_json(run(epochs=5)))
     record["settings"].update(epochs=9999, colour="red")

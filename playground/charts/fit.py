@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import ACTIVATIONS
+from ..safe_text import plotly_literal
 from .panels import Panel
 from .style import EXACT, NEURON, TRAIN, VALIDATION, compact, padded_range
 
@@ -34,8 +35,12 @@ def _points(X, y, name, color, symbol="circle", **extra) -> dict:
 
 
 def _x_label(exp, column: int = 0) -> str:
-    name = exp.dataset.feature_names[column]
+    name = plotly_literal(exp.dataset.feature_names[column])  # a CSV's column name: shown as text, never markup
     return f"{name} (standardized)" if exp.settings.standardize else name
+
+
+def _target(exp) -> str:
+    return plotly_literal(exp.dataset.target_name)
 
 
 def _curve_panel(exp, frames, reference) -> Panel:
@@ -58,7 +63,7 @@ def _curve_panel(exp, frames, reference) -> Panel:
     return Panel(
         traces=traces,
         xaxis={"title": {"text": _x_label(exp)}, "range": x_range},
-        yaxis={"title": {"text": exp.dataset.target_name}, "range": y_range},
+        yaxis={"title": {"text": _target(exp)}, "range": y_range},
         animated=[len(traces) - 1],
         frames=[[{"y": curve}] for curve in compact(np.array(curves))],
     )
@@ -126,9 +131,9 @@ def _predicted_vs_actual_panel(exp, frames) -> Panel:
         traces[0]["name"] = "decision threshold 0.5"
     return Panel(
         traces=traces,
-        xaxis={"title": {"text": f"actual {exp.dataset.target_name}" + (" (jittered)" if classify else "")},
+        xaxis={"title": {"text": f"actual {_target(exp)}" + (" (jittered)" if classify else "")},
                "range": x_range, **({"tickvals": [0, 1]} if classify else {})},
-        yaxis={"title": {"text": "predicted " + ("probability" if classify else exp.dataset.target_name)},
+        yaxis={"title": {"text": "predicted " + ("probability" if classify else _target(exp))},
                "range": y_range},
         animated=[1],
         frames=[[{"y": p}] for p in compact(np.array(predictions))],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..safe_text import plotly_literal
 from .style import EXACT, NEURON, base_layout, compact
 
 SIDE = 8  # digits are 8×8 pixels
@@ -62,7 +63,7 @@ def weights_vs_exact_figure(history, feature_names: list[str], exact_w: np.ndarr
     """Grouped bars: the single neuron's weights at the end of `epoch` beside the exact coefficients."""
     frame = last_frame_of_epoch(history, epoch)
     w = history.w[frame]
-    names = list(feature_names)
+    names = [plotly_literal(name) for name in feature_names]  # a CSV's column names: text, never markup
     data = [
         {"type": "bar", "name": f"neuron, epoch {epoch}", "x": names, "y": compact(w),
          "marker": {"color": NEURON}, "hovertemplate": "%{x}: %{y:.4g}<extra>neuron</extra>"},

@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..landscape import loss_slice
+from ..safe_text import plotly_literal
 from .panels import Panel
 from .style import MARKER_EDGE, PATH, base_layout, compact, padded_range
 
@@ -28,7 +29,7 @@ VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#3
 class LandscapeSlice:
     """Loss values on a grid over parameters (u, v) of the output neuron, and the path through them."""
 
-    u_name: str
+    u_name: str  # the parameters' names as Plotly text (a CSV's column names escaped)
     v_name: str
     u_values: np.ndarray  # (U,)
     v_values: np.ndarray  # (V,)
@@ -83,7 +84,7 @@ def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None)
     if optimum is None:
         i, j = np.unravel_index(np.nanargmin(loss), loss.shape)
         optimum = (float(u_values[j]), float(v_values[i]))
-    names = output_parameter_names(exp)
+    names = [plotly_literal(name) for name in output_parameter_names(exp)]
     is_slice = k > 1 or len(h.sizes) > 2
     return LandscapeSlice(names[u], names[v], u_values, v_values, loss, path_u, path_v, optimum, label, is_slice)
 

@@ -18,6 +18,7 @@ import streamlit as st
 from ..data import DataError
 from ..experiment import Experiment, column_choices, load_dataset, run_experiment
 from ..reference import reference_answer
+from ..safe_text import markdown_literal
 from ..settings import Settings
 
 WIDGET_PREFIX = "w_"
@@ -132,8 +133,8 @@ def experiment_or_message(current: Settings) -> Experiment | None:
     try:
         return cached_experiment(current, upload_bytes())
     except DataError as error:
-        st.warning(str(error), icon=":material/description:")
+        st.warning(markdown_literal(error), icon=":material/description:")
     except ValueError as error:
-        st.error(f"These settings cannot be trained: {error}", icon=":material/warning:")
+        st.error(f"These settings cannot be trained: {markdown_literal(error)}", icon=":material/warning:")
     return None
 
