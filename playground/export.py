@@ -67,7 +67,8 @@ def csv_bytes(table: pd.DataFrame, index: bool = False) -> bytes:
     """The table as UTF-8 CSV, safe to open in a spreadsheet: every download's one writer.
 
     Floats are written at full precision (they read back bit for bit); headers, index names and text cells
-    that a spreadsheet would take for a formula start with ' (`safe_text.spreadsheet_cell`).
+    that a spreadsheet would take for a formula start with ' (`safe_text.spreadsheet_cell`). Lines end in
+    CRLF (RFC 4180), so a cell holding either line-break character is quoted.
     """
     safe = table.copy(deep=False)
     safe.columns = [spreadsheet_cell(str(name)) for name in table.columns]
@@ -76,7 +77,7 @@ def csv_bytes(table: pd.DataFrame, index: bool = False) -> bytes:
     for name, column in zip(safe.columns, table.columns):
         if not pd.api.types.is_numeric_dtype(table[column]):
             safe[name] = table[column].map(spreadsheet_cell).to_numpy()
-    return safe.to_csv(index=index, lineterminator="\n").encode("utf-8")
+    return safe.to_csv(index=index, lineterminator="\r\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------- JSON

@@ -21,6 +21,8 @@ MAX_NAME_CHARS = 200  # a column, target or feature name
 SHOWN_CHARS = 40  # a value quoted in a message
 
 _MARKDOWN_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)  # where GFM starts a bare link
+WORD_JOINER = "\u2060"
 _PLOTLY_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "%": "&#37;", "$": "&#36;"}
 _PLOTLY_SPECIAL = re.compile("[&<>%$]")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -58,8 +60,10 @@ def quoted(text, limit: int = SHOWN_CHARS) -> str:
 
 def markdown_literal(text) -> str:
     """Text that Streamlit's Markdown shows as it is: one line, every ASCII punctuation backslash-escaped,
-    so no link, image, emphasis, heading, list, HTML, LaTeX ($), colour or icon directive (:…:) forms."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(str(text)))
+    so no link, image, emphasis, heading, list, HTML, LaTeX ($), colour or icon directive (:…:) forms; and
+    an invisible word joiner in "://", "www." and before "@", which GitHub-flavoured Markdown would
+    otherwise turn into links even when escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, one_line(str(text))))
 
 
 def plotly_literal(text) -> str:

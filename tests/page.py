@@ -32,4 +32,4 @@ def assert_clean(at) -> None:
 
 def shown(markdown: str) -> str:
     """The text a reader sees of Markdown the page escaped (`safe_text.markdown_literal`): escapes removed."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")
