@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from .data import CLASSIFICATION, DataError, Dataset, load_csv
 from .datasets import UPLOAD, make_dataset
 from .engine import History, TrainingRun
-from .safe_text import quoted
+from .safe_text import quoted, quoted_list
 from .settings import MAX_STEPS, Settings
 
 
@@ -82,9 +82,7 @@ def drop_unknown_columns(settings: Settings, targets: list[str], features: list[
     unknown = [name for name in names if name not in features]
     if unknown:
         changes["features"] = ",".join(name for name in names if name in features)
-        shown = ", ".join(quoted(name) for name in unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3
-                                                                   else "")
-        notices.append(f"Features: ignored {shown}, not among this data's feature columns.")
+        notices.append(f"Features: ignored {quoted_list(unknown, 3)}, not among this data's feature columns.")
     return replace(settings, **changes), notices
 
 

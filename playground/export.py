@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .engine import EXPLODE_FACTOR
-from .safe_text import SHOWN_CHARS, one_line, quoted, spreadsheet_cell
+from .safe_text import SHOWN_CHARS, one_line, quoted_list, spreadsheet_cell
 from .settings import FIELDS, Settings
 
 APP = "neuron-playground"
@@ -32,7 +32,6 @@ FORMAT_VERSION = 1
 MAX_RUN_FILE_BYTES = 2_000_000  # a run file is a few KB (its parameters); anything bigger is not one
 _TOP_LEVEL = ("app", "version", "settings", "final", "data")
 _FINAL_NUMBERS = ("bias", "train_loss", "validation_loss")
-_SHOWN_NAMES = 8
 _FINGERPRINT = re.compile(r"[0-9a-f]{12}")  # what csv_fingerprint writes
 
 
@@ -161,13 +160,13 @@ def parse_run_file(data: bytes) -> LoadedRun:
     notices = []
     unknown_top = [key for key in record if key not in _TOP_LEVEL]
     if unknown_top:
-        notices.append(f"Ignored unknown entries in the file: {_names(unknown_top)}.")
+        notices.append(f"Ignored unknown entries in the file: {quoted_list(unknown_top)}.")
     unknown = [key for key in raw if key not in FIELDS]
     if unknown:
-        notices.append(f"Ignored unknown settings: {_names(unknown)}.")
+        notices.append(f"Ignored unknown settings: {quoted_list(unknown)}.")
     missing = [f.name for f in fields(Settings) if f.name not in raw]
     if missing:
-        notices.append(f"Not in the file, so left at their defaults: {_names(missing)}.")
+        notices.append(f"Not in the file, so left at their defaults: {quoted_list(missing)}.")
     settings, coerced = Settings.from_mapping({k: v for k, v in raw.items() if k in FIELDS})
     params = _final_params(record.get("final"))
     csv_sha = (record.get("data") or {}).get("csv_sha256") if isinstance(record.get("data"), dict) else None
@@ -228,11 +227,6 @@ def _shown(value) -> str:
     """A JSON value of the file for a message: as JSON (so its type shows), on one line, shortened."""
     text = one_line(json.dumps(value, ensure_ascii=False)) if value is not None else "nothing"
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(quoted(name) for name in names[:_SHOWN_NAMES])
-    return shown + (f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else "")
 
 
 def compare_final(expected: tuple[float, ...], params: np.ndarray) -> tuple[bool, str]:

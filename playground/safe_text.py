@@ -7,7 +7,7 @@ function that makes any text appear literally there, never as markup, a formula 
 - Streamlit Markdown (markdown, captions, alerts, toasts): `markdown_literal`;
 - Plotly text (titles, axis titles, legend names, category labels, hover templates): `plotly_literal`;
 - spreadsheet cells (CSV downloads): `spreadsheet_cell`;
-- quotes inside messages: `quoted`.
+- quotes inside messages: `quoted`, `quoted_list`.
 
 HTML uses the standard library's `html.escape`, and the exported Python script writes text only inside
 its data literal (`export.python_literal`). Pure Python: no Streamlit, no Plotly.
@@ -56,6 +56,13 @@ def quoted(text, limit: int = SHOWN_CHARS) -> str:
     """Text quoted for a message, on one line, shortened with … if long."""
     line = one_line(str(text))
     return f"'{line}'" if len(line) <= limit else f"'{line[:limit]}…'"
+
+
+def quoted_list(names, at_most: int = 8) -> str:
+    """Names quoted for a message: the first `at_most`, then how many more."""
+    names = list(names)
+    more = f" and {len(names) - at_most} more" if len(names) > at_most else ""
+    return ", ".join(quoted(name) for name in names[:at_most]) + more
 
 
 def markdown_literal(text) -> str:
