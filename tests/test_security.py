@@ -137,7 +137,7 @@ def test_the_reported_link_no_longer_makes_the_script_run_a_command(tmp_path):
     assert not canary.exists()
 
 
-@settings(max_examples=60, **HYPOTHESIS)
+@settings(max_examples=40, **HYPOTHESIS)
 @given(target=TEXT, features=TEXT, dataset=st.sampled_from(["line", "blobs", UPLOAD]))
 def test_url_text_reaches_the_script_only_as_data(target, features, dataset):
     s, _ = Settings.from_query({"dataset": dataset, "target": target, "features": features,
