@@ -15,6 +15,8 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
+from .safe_text import MAX_NAME_CHARS, clean_name, quoted
+
 REGRESSION = "regression"
 CLASSIFICATION = "classification"
 
@@ -67,7 +69,6 @@ _SEPARATORS = ",;\t|"
 _SEPARATOR_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 20
-_SHOWN_CHARS = 40
 # Cells meaning "no value" (compared stripped and lower-cased); they make their row incomplete.
 _MISSING_MARKERS = frozenset({"", "na", "n/a", "#n/a", "nan", "null", "none", "?", "-"})
 _FILE_SIGNATURES = {
@@ -105,11 +106,11 @@ def load_csv(source: str | os.PathLike | BinaryIO) -> Dataset:
     text, skipped_lines = _trim_blank_lines(_decode(raw))
     dialect = _detect_dialect(text)
     cells = _read_cells(text, dialect.separator, skipped_lines)
-    names = _column_names(cells.iloc[0])
+    names, renamed = _column_names(cells.iloc[0])
     numeric, text_columns = _numeric_columns(_data_rows(cells, names, skipped_lines), dialect.decimal)
     table, dropped = _complete_rows(numeric)
     features, target = _default_selection(table)
-    description = _describe(table, names, dialect, dropped, text_columns)
+    description = _describe(table, names, dialect, dropped, text_columns, renamed)
     return _dataset_from_table(name, table, features, target, description)
 
 
@@ -121,7 +122,7 @@ def _read_source(source: str | os.PathLike | BinaryIO) -> tuple[bytes, str]:
             with path.open("rb") as file:
                 return _read_limited(file), path.name
         except OSError as error:
-            raise DataError(f"Cannot open {_shown(path.name)}: {error.strerror or error}.") from error
+            raise DataError(f"Cannot open {quoted(path.name)}: {error.strerror or error}.") from error
     if getattr(source, "seekable", lambda: False)():
         source.seek(0)
     name = getattr(source, "name", None)
@@ -256,18 +257,20 @@ def _explain_parser_error(message: str, separator: str, skipped_lines: int) -> s
     return f"The file could not be read as CSV: {message.strip()}"
 
 
-def _column_names(header: pd.Series) -> list[str]:
-    """The header cells without surrounding whitespace, a blank one named column_<position>; unique."""
-    names = [cell.strip() or f"column_{position}" for position, cell in enumerate(header, start=1)]
+def _column_names(header: pd.Series) -> tuple[list[str], int]:
+    """The header cells as names (`clean_name`: one line of printable characters, at most MAX_NAME_CHARS), a blank one
+    named column_<position>; unique. Also how many names the policy changed."""
+    cleaned = [clean_name(cell) for cell in header]
+    names = [name or f"column_{position}" for position, (name, _) in enumerate(cleaned, start=1)]
     first_position: dict[str, int] = {}
     for position, name in enumerate(names, start=1):
         if name in first_position:
             raise DataError(
-                f"Duplicate column name {_shown(name)} (columns {first_position[name]} and {position}). "
+                f"Duplicate column name {quoted(name)} (columns {first_position[name]} and {position}). "
                 "Column names must be unique."
             )
         first_position[name] = position
-    return names
+    return names, sum(1 for _, changes in cleaned if changes)
 
 
 def _data_rows(cells: pd.DataFrame, names: list[str], skipped_lines: int) -> pd.DataFrame:
@@ -294,7 +297,7 @@ def _numeric_columns(body: pd.DataFrame, decimal: str) -> tuple[pd.DataFrame, li
             _reject_infinity(name, cells, numbers)
             numeric[name] = numbers
     if len(numeric) < 2:
-        found = f"only {_shown(next(iter(numeric)))}" if numeric else "none"
+        found = f"only {quoted(next(iter(numeric)))}" if numeric else "none"
         raise DataError(
             f"The playground needs at least two numeric columns (features and a target) but found {found}. "
             "Columns must be separated by commas, semicolons, tabs or |."
@@ -317,7 +320,7 @@ def _text_cells(cells: pd.Series, numbers: pd.Series) -> pd.Series:
 
 def _stray_text_message(column: str, line: int, value: str, decimal: str) -> str:
     """Why a text cell in a numeric column stops the load, and how to fix it."""
-    message = f"Column {_shown(column)} holds numbers, but line {line} has the text {_shown(value)}."
+    message = f"Column {quoted(column)} holds numbers, but line {line} has the text {quoted(value)}."
     if value.startswith(("=", "@")):
         return f"{message} Spreadsheet formulas are not evaluated: export the computed values instead."
     other_mark = "," if decimal == "." else "."
@@ -332,7 +335,7 @@ def _reject_infinity(column: str, cells: pd.Series, numbers: pd.Series) -> None:
     if len(infinite):
         line = infinite[0]
         raise DataError(
-            f"Column {_shown(column)} has an infinite value {_shown(cells.loc[line].strip())} on line {line}. "
+            f"Column {quoted(column)} has an infinite value {quoted(cells.loc[line].strip())} on line {line}. "
             "Use finite numbers or leave the cell empty."
         )
 
@@ -351,7 +354,7 @@ def _default_selection(table: pd.DataFrame) -> tuple[list[str], str]:
     """Target: the last column that varies; features: the other varying columns, at most MAX_FEATURES."""
     varying = [name for name in table.columns if not _is_constant(table[name])]
     if len(varying) < 2:
-        constant = ", ".join(_shown(name) for name in table.columns if name not in varying)
+        constant = ", ".join(quoted(name) for name in table.columns if name not in varying)
         raise DataError(
             f"Too few columns vary to learn anything; constant (the same value in every row): {constant}."
         )
@@ -364,7 +367,7 @@ def _is_constant(values: pd.Series) -> bool:
 
 
 def _describe(
-    table: pd.DataFrame, names: list[str], dialect: _Dialect, dropped: int, text_columns: list[str]
+    table: pd.DataFrame, names: list[str], dialect: _Dialect, dropped: int, text_columns: list[str], renamed: int = 0
 ) -> str:
     """A short account of what was read and what was left out."""
     decimal = ", decimal comma" if dialect.decimal == "," else ""
@@ -375,7 +378,11 @@ def _describe(
     if dropped:
         parts.append(f"Dropped {dropped:,} rows with missing values.")
     if text_columns:
-        parts.append(f"Ignored non-numeric columns: {', '.join(_shown(name) for name in text_columns)}.")
+        parts.append(f"Ignored non-numeric columns: {', '.join(quoted(name) for name in text_columns)}.")
+    if renamed:
+        parts.append(f"{renamed} column name(s) had line breaks, invisible characters or more than "
+                     f"{MAX_NAME_CHARS} characters: "
+                     "shown on one line, cleaned and cut.")
     if pd.to_numeric(pd.Series(names), errors="coerce").notna().all():
         parts.append("The header row is all numbers: check that the first line is not data.")
     return " ".join(parts)
@@ -400,21 +407,17 @@ def _check_selection(table: pd.DataFrame, features: Sequence[str], target: str) 
         raise DataError(f"Pick at most {MAX_FEATURES} feature columns ({len(features)} picked).")
     for name in (*features, target):
         if name not in table.columns:
-            raise DataError(f"There is no numeric column named {_shown(name)}.")
+            raise DataError(f"There is no numeric column named {quoted(name)}.")
     repeated = next((name for name in features if features.count(name) > 1), None)
     if repeated is not None:
-        raise DataError(f"Feature column {_shown(repeated)} is picked twice.")
+        raise DataError(f"Feature column {quoted(repeated)} is picked twice.")
     if target in features:
-        raise DataError(f"Column {_shown(target)} cannot be both a feature and the target.")
+        raise DataError(f"Column {quoted(target)} cannot be both a feature and the target.")
     for role, name in [*(("Feature column", name) for name in features), ("Target column", target)]:
         if _is_constant(table[name]):
             raise DataError(
-                f"{role} {_shown(name)} is constant (every value is {table[name].iloc[0]:g}); "
+                f"{role} {quoted(name)} is constant (every value is {table[name].iloc[0]:g}); "
                 "pick a column that varies."
             )
 
 
-def _shown(text: object) -> str:
-    """Text quoted for a message, shortened if long."""
-    text = str(text)
-    return f"'{text}'" if len(text) <= _SHOWN_CHARS else f"'{text[:_SHOWN_CHARS]}…'"

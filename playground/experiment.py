@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from .data import CLASSIFICATION, DataError, Dataset, load_csv
 from .datasets import UPLOAD, make_dataset
 from .engine import History, TrainingRun
+from .safe_text import quoted, quoted_list
 from .settings import MAX_STEPS, Settings
 
 
@@ -37,6 +38,13 @@ class Experiment:
     def task(self) -> str:
         """"regression" or "classification"."""
         return self.dataset.task
+
+    def final_losses(self) -> tuple[float, float | None]:
+        """(train, validation) loss of the final recorded parameters: after an explosion, the state before it."""
+        net = self.history.network(-1)
+        with np.errstate(all="ignore"):
+            train = net.loss_value(self.X_train, self.y_train)
+            return train, net.loss_value(self.X_val, self.y_val) if len(self.y_val) else None
 
     def training_run(self) -> TrainingRun:
         """A fresh, untrained TrainingRun identical to the one that produced `history` (same init and batches)."""
@@ -67,6 +75,22 @@ def column_choices(data: Dataset, target: str = "") -> tuple[list[str], list[str
     columns = [str(c) for c in data.table.columns]
     target = target if target in columns else data.target_name
     return columns, [c for c in columns if c != target]
+
+
+def drop_unknown_columns(settings: Settings, targets: list[str], features: list[str]) -> tuple[Settings, list[str]]:
+    """The settings without a target or feature names that are not among the data's possible `targets` and
+    `features` (see `column_choices`), and a notice for what was dropped: a link or a run file may name
+    columns this data does not have, and they should not stay in the page's state or its links."""
+    changes, notices = {}, []
+    if settings.target and settings.target not in targets:
+        changes["target"] = ""
+        notices.append(f"Target column: this data has no column {quoted(settings.target)}; using the last one.")
+    names = [name for name in settings.features.split(",") if name]
+    unknown = [name for name in names if name not in features]
+    if unknown:
+        changes["features"] = ",".join(name for name in names if name in features)
+        notices.append(f"Features: ignored {quoted_list(unknown, 3)}, not among this data's feature columns.")
+    return replace(settings, **changes), notices
 
 
 def choose_columns(data: Dataset, features: str, target: str) -> Dataset:

@@ -4,8 +4,9 @@
 - `run_json` / `parse_run_file`: settings + final parameters as JSON, and that file validated on the way
   back (`RunFileError` carries a message for the page; settings go through `Settings.from_mapping`).
 - `animation_html`: a figure dict as one self-contained HTML page (Plotly's library inlined).
-- `python_script`: a NumPy-only script that embeds the training data and re-runs the training; it
-  reproduces the engine's final parameters (tests/test_export.py checks this to 1e-9).
+- `python_script`: a NumPy-only script (playground/standalone/train_numpy.py, then the run as one data
+  literal) that re-runs the training; it reproduces the engine's final parameters (tests/test_export.py
+  checks this to 1e-9). No user text is ever written as code, comment or docstring (tests/test_security.py).
 """
 
 from __future__ import annotations
@@ -13,15 +14,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import string
-import textwrap
+import re
 from dataclasses import asdict, dataclass, fields
 from functools import cache
+from html import escape
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .engine import EXPLODE_FACTOR
+from .safe_text import SHOWN_CHARS, one_line, quoted_list, spreadsheet_cell
 from .settings import FIELDS, Settings
 
 APP = "neuron-playground"
@@ -29,7 +32,7 @@ FORMAT_VERSION = 1
 MAX_RUN_FILE_BYTES = 2_000_000  # a run file is a few KB (its parameters); anything bigger is not one
 _TOP_LEVEL = ("app", "version", "settings", "final", "data")
 _FINAL_NUMBERS = ("bias", "train_loss", "validation_loss")
-_SHOWN_NAMES = 8
+_FINGERPRINT = re.compile(r"[0-9a-f]{12}")  # what csv_fingerprint writes
 
 
 # ---------------------------------------------------------------------------------------------- CSV
@@ -44,9 +47,10 @@ def weight_columns(exp) -> list[str]:
 
 
 def history_table(exp) -> pd.DataFrame:
-    """One row per recorded frame: step, epoch, batch, batch_loss, the output neuron's weights and bias."""
+    """One row per recorded frame: step, epoch, batch (from 1, as on the page), batch_loss, the output neuron's
+    weights and bias."""
     h = exp.history
-    table = pd.DataFrame({"step": h.step, "epoch": h.epoch, "batch": h.batch, "batch_loss": h.batch_loss})
+    table = pd.DataFrame({"step": h.step, "epoch": h.epoch, "batch": h.batch_number, "batch_loss": h.batch_loss})
     weights = pd.DataFrame(h.w, columns=weight_columns(exp))
     return pd.concat([table, weights], axis=1).assign(b=h.b)
 
@@ -59,9 +63,21 @@ def epoch_table(exp) -> pd.DataFrame:
                          "validation_loss": validation})
 
 
-def csv_bytes(table: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV, floats at full precision (they read back bit for bit)."""
-    return table.to_csv(index=False, lineterminator="\n").encode("utf-8")
+def csv_bytes(table: pd.DataFrame, index: bool = False) -> bytes:
+    """The table as UTF-8 CSV, safe to open in a spreadsheet: every download's one writer.
+
+    Floats are written at full precision (they read back bit for bit); headers, index names and text cells
+    that a spreadsheet would take for a formula start with ' (`safe_text.spreadsheet_cell`). Lines end in
+    CRLF (RFC 4180), so a cell holding either line-break character is quoted.
+    """
+    safe = table.copy(deep=False)
+    safe.columns = [spreadsheet_cell(str(name)) for name in table.columns]
+    safe.index = safe.index.set_names([None if name is None else spreadsheet_cell(str(name))
+                                       for name in table.index.names])
+    for name, column in zip(safe.columns, table.columns):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            safe[name] = table[column].map(spreadsheet_cell).to_numpy()
+    return safe.to_csv(index=index, lineterminator="\r\n").encode("utf-8")
 
 
 # --------------------------------------------------------------------------------------------- JSON
@@ -69,24 +85,27 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 
 def csv_fingerprint(upload: bytes | None) -> str | None:
     """A short hash of an uploaded CSV, to tell later whether the same file is loaded."""
-    return None if upload is None else hashlib.sha256(upload).hexdigest()[:12]
+    return None if upload is None else hashlib.sha256(upload).hexdigest()[:12]  # see _FINGERPRINT
 
 
 def run_record(exp, upload: bytes | None = None) -> dict:
     """Settings (as run) and final parameters, in the run-file format (see `run_json`)."""
     h = exp.history
+    train_loss, validation_loss = exp.final_losses()  # of the final parameters, also after an explosion
+    settings = asdict(exp.settings)
     return {
         "app": APP,
         "version": FORMAT_VERSION,
-        "settings": asdict(exp.settings),
+        "settings": settings,
         "final": {
             "params": h.params[-1].tolist(),
             "weights": h.w[-1].tolist(),
             "bias": float(h.b[-1]),
-            "train_loss": _finite_or_none(h.train_loss[-1]),
-            "validation_loss": None if h.val_loss is None else _finite_or_none(h.val_loss[-1]),
+            "train_loss": _finite_or_none(train_loss),
+            "validation_loss": None if validation_loss is None else _finite_or_none(validation_loss),
             "updates": int(h.step[-1]),
             "diverged_at": h.diverged_at,
+            "settings_sha256": settings_fingerprint(settings),
         },
         "data": {
             "name": exp.dataset.name,
@@ -110,6 +129,11 @@ def _finite_or_none(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def settings_fingerprint(settings: dict) -> str:
+    """A short hash of a run file's settings object: if someone edits the settings, it no longer matches."""
+    return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+
+
 class RunFileError(ValueError):
     """A run file that cannot be loaded; the message says why, in words for the page."""
 
@@ -123,6 +147,7 @@ class LoadedRun:
     params: tuple[float, ...] | None  # final parameters, if the file has them
     csv_sha256: str | None  # the uploaded CSV the run was trained on, if any
     adjusted: bool = False  # some setting is not the file's (out of range, unusable or missing)
+    edited: bool | None = None  # the settings no longer match the fingerprint saved with them (None: no fingerprint)
 
 
 def parse_run_file(data: bytes) -> LoadedRun:
@@ -145,18 +170,21 @@ def parse_run_file(data: bytes) -> LoadedRun:
     notices = []
     unknown_top = [key for key in record if key not in _TOP_LEVEL]
     if unknown_top:
-        notices.append(f"Ignored unknown entries in the file: {_names(unknown_top)}.")
+        notices.append(f"Ignored unknown entries in the file: {quoted_list(unknown_top)}.")
     unknown = [key for key in raw if key not in FIELDS]
     if unknown:
-        notices.append(f"Ignored unknown settings: {_names(unknown)}.")
+        notices.append(f"Ignored unknown settings: {quoted_list(unknown)}.")
     missing = [f.name for f in fields(Settings) if f.name not in raw]
     if missing:
-        notices.append(f"Not in the file, so left at their defaults: {_names(missing)}.")
+        notices.append(f"Not in the file, so left at their defaults: {quoted_list(missing)}.")
     settings, coerced = Settings.from_mapping({k: v for k, v in raw.items() if k in FIELDS})
     params = _final_params(record.get("final"))
     csv_sha = (record.get("data") or {}).get("csv_sha256") if isinstance(record.get("data"), dict) else None
-    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha if isinstance(csv_sha, str) else None,
-                     adjusted=bool(coerced or missing))
+    csv_sha = csv_sha if isinstance(csv_sha, str) and _FINGERPRINT.fullmatch(csv_sha) else None
+    saved = (record.get("final") or {}).get("settings_sha256")
+    edited = None if not isinstance(saved, str) else saved != settings_fingerprint(raw)
+    return LoadedRun(settings, tuple(notices + coerced), params, csv_sha,
+                     adjusted=bool(coerced or missing), edited=edited)
 
 
 def _decode_json(data: bytes):
@@ -208,13 +236,9 @@ def _json_type(value) -> str:
 
 
 def _shown(value) -> str:
-    text = json.dumps(value, ensure_ascii=False) if value is not None else "nothing"
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _names(names: list[str]) -> str:
-    shown = ", ".join(str(name)[:40] for name in names[:_SHOWN_NAMES])
-    return shown + (f" and {len(names) - _SHOWN_NAMES} more" if len(names) > _SHOWN_NAMES else "")
+    """A JSON value of the file for a message: as JSON (so its type shows), on one line, shortened."""
+    text = one_line(json.dumps(value, ensure_ascii=False)) if value is not None else "nothing"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def compare_final(expected: tuple[float, ...], params: np.ndarray) -> tuple[bool, str]:
@@ -253,265 +277,91 @@ def animation_html(figure: dict, title: str = "Neuron Playground") -> str:
 
     html = pio.to_html(figure, include_plotlyjs=True, auto_play=False, full_html=True, validate=False,
                        config={"displaylogo": False})
-    return html.replace("<head>", f"<head><title>{_escape(title)}</title>", 1)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html.replace("<head>", f"<head><title>{escape(title)}</title>", 1)
 
 
 # ------------------------------------------------------------------------------------------- Script
+# The script is the module playground/standalone/train_numpy.py as it is (code and comments the same for
+# every run), then ONE assignment, `RUN = <literal>`, and the call of its main(). Every value of the run,
+# the user's text (settings, dataset and column names) included, is in that literal, written by `repr` of
+# plain values: it is data, never source code, a comment or a docstring.
+
+SCRIPT_TEMPLATE = Path(__file__).with_name("standalone") / "train_numpy.py"
+_SCRIPT_HEAD = """
+
+# The run, written by the playground: its settings, what the data is, the settings the training uses, and
+# the data exactly as the playground trained on it (every float to full precision).
+RUN = """
+_SCRIPT_TAIL = """
+
+if __name__ == "__main__":
+    main(RUN)
+"""
+_PER_LINE = 8  # numbers per line in a long list
+
+
+@cache
+def script_code() -> str:
+    """The fixed part of the exported script: the standalone module's source."""
+    return SCRIPT_TEMPLATE.read_text(encoding="utf-8")
+
+
+SCRIPT_CODE_LINES = script_code().count("\n")  # the lines a student reads before the data
+
+
+def script_run(exp) -> dict:
+    """Everything the script needs to re-run `exp`, as plain values (dicts, lists, str, numbers, bools)."""
+    s, h = exp.settings, exp.history
+    has_val = len(exp.y_val) > 0
+    return {
+        "playground_settings": asdict(s),
+        "data": {"name": exp.dataset.name, "description": exp.dataset.description,
+                 "features": list(exp.dataset.feature_names), "target": exp.dataset.target_name,
+                 "standardized": bool(s.standardize)},
+        "training": {"hidden": list(h.sizes[1:-1]), "activation": h.activation,
+                     "hidden_activation": h.hidden_activation, "loss": h.loss, "optimizer": s.optimizer,
+                     "learning_rate": float(s.learning_rate), "batch_size": int(s.batch_size),
+                     "epochs": int(s.epochs), "shuffle": bool(s.shuffle), "seed": int(s.seed),
+                     "explode_factor": float(EXPLODE_FACTOR)},
+        "X_train": np.asarray(exp.X_train, dtype=np.float64).tolist(),
+        "y_train": np.asarray(exp.y_train, dtype=np.float64).tolist(),
+        "X_val": np.asarray(exp.X_val, dtype=np.float64).tolist() if has_val else None,
+        "y_val": np.asarray(exp.y_val, dtype=np.float64).tolist() if has_val else None,
+    }
 
 
 def python_script(exp) -> str:
     """A standalone NumPy script that re-runs this training and prints the final parameters."""
-    s, h = exp.settings, exp.history
-    has_val = len(exp.y_val) > 0
-    features = ", ".join(exp.dataset.feature_names)
-    scaled = ("The features below are already standardized (mean 0, sd 1 on the training rows), as the "
-              "playground\ntrained on them." if s.standardize else "The features below are as the playground "
-              "trained on them (not standardized).")
-    network = " → ".join(str(size) for size in h.sizes)
-    return _SCRIPT.substitute(
-        DATASET=_comment_safe(f"{exp.dataset.name}: {exp.dataset.description}"),
-        SHAPE=f"{len(exp.y_train)} training rows" + (f" and {len(exp.y_val)} validation rows" if has_val else "")
-        + f"; {len(exp.dataset.feature_names)} feature(s): {_comment_safe(features)[:300]}",
-        TARGET=_comment_safe(exp.dataset.target_name),
-        SCALED=scaled,
-        NETWORK=network,
-        SETTINGS=textwrap.fill(", ".join(f"{key}={value!r}" for key, value in asdict(s).items()), width=100,
-                               subsequent_indent=" " * 10, break_long_words=False),
-        OUTPUT_ACTIVATION=repr(h.activation),
-        HIDDEN_ACTIVATION=repr(h.hidden_activation),
-        HIDDEN=repr(tuple(h.sizes[1:-1])),
-        LOSS=repr(h.loss),
-        OPTIMIZER=repr(s.optimizer),
-        LEARNING_RATE=repr(float(s.learning_rate)),
-        BATCH_SIZE=repr(int(s.batch_size)),
-        EPOCHS=repr(int(s.epochs)),
-        SHUFFLE=repr(bool(s.shuffle)),
-        SEED=repr(int(s.seed)),
-        EXPLODE_FACTOR=repr(float(EXPLODE_FACTOR)),
-        X_TRAIN=_matrix_literal(exp.X_train),
-        Y_TRAIN=_vector_literal(exp.y_train),
-        X_VAL=_matrix_literal(exp.X_val) if has_val else "None",
-        Y_VAL=_vector_literal(exp.y_val) if has_val else "None",
-    )
+    return script_code() + _SCRIPT_HEAD + python_literal(script_run(exp)) + _SCRIPT_TAIL
 
 
-def _comment_safe(text: str) -> str:
-    return " ".join(str(text).split()).replace('"""', "'''").replace("\\", "/")
+def python_literal(value, indent: int = 0) -> str:
+    """Plain values as Python source that `ast.literal_eval` reads back equal: dicts one key per line,
+    a list of lists one row per line, long lists wrapped; every str and number is written by its `repr`."""
+    pad, end = "    " * (indent + 1), "    " * indent
+    if isinstance(value, dict):
+        items = "".join(f"{pad}{_scalar(key)}: {python_literal(item, indent + 1)},\n" for key, item in value.items())
+        return "{\n" + items + end + "}"
+    if isinstance(value, list) and value and all(isinstance(row, list) for row in value):
+        return "[\n" + "".join(f"{pad}{python_literal(row, indent + 1)},\n" for row in value) + end + "]"
+    if isinstance(value, list):
+        if len(value) <= _PER_LINE:
+            return "[" + ", ".join(_scalar(v) for v in value) + "]"
+        lines = (", ".join(_scalar(v) for v in value[i : i + _PER_LINE]) for i in range(0, len(value), _PER_LINE))
+        return "[\n" + "".join(f"{pad}{line},\n" for line in lines) + end + "]"
+    return _scalar(value)
 
 
-def _floats(values) -> str:
-    return ", ".join(repr(v) for v in np.asarray(values, dtype=np.float64).tolist())
-
-
-def _matrix_literal(X: np.ndarray) -> str:
-    """np.array([[...], ...]) with one row per line; repr floats read back exactly."""
-    rows = ",\n".join(f"    [{_floats(row)}]" for row in X)
-    return f"np.array([\n{rows},\n])"
-
-
-def _vector_literal(y: np.ndarray, per_line: int = 8) -> str:
-    values = np.asarray(y, dtype=np.float64).tolist()
-    lines = ",\n".join("    " + ", ".join(repr(v) for v in values[i : i + per_line])
-                       for i in range(0, len(values), per_line))
-    return f"np.array([\n{lines},\n])"
-
-
-_SCRIPT = string.Template('''\
-"""A run of the Neuron Playground, reproduced with NumPy only (no playground code needed).
-
-Data:     $DATASET
-          $SHAPE; target: $TARGET.
-          $SCALED
-Network:  $NETWORK (inputs → hidden layers → one output neuron)
-Settings: $SETTINGS
-
-Run:  python this_file.py     It prints the loss after each epoch, then the final weights, bias and
-training loss, and last one JSON line with every parameter (the same numbers as the playground's).
-"""
-
-import json
-
-import numpy as np
-
-OUTPUT_ACTIVATION = $OUTPUT_ACTIVATION
-HIDDEN_ACTIVATION = $HIDDEN_ACTIVATION  # used only by hidden layers
-HIDDEN = $HIDDEN  # neurons per hidden layer; () = a single neuron
-LOSS = $LOSS  # "mse" (mean squared error) or "bce" (binary cross-entropy)
-OPTIMIZER = $OPTIMIZER
-LEARNING_RATE = $LEARNING_RATE
-BATCH_SIZE = $BATCH_SIZE
-EPOCHS = $EPOCHS
-SHUFFLE = $SHUFFLE  # draw the batches in a new random order each epoch
-SEED = $SEED  # fixes the starting weights and the batch order
-EXPLODE_FACTOR = $EXPLODE_FACTOR  # a loss above this × max(initial loss, 1) stops training: diverged
-
-
-# Activations g(z), each with its derivative dg/dz written from z and a = g(z).
-def sigmoid(z):
-    return np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + e^-z), without overflow for any z
-
-
-ACTIVATIONS = {
-    "linear": (lambda z: z, lambda z, a: 1.0),
-    "sigmoid": (sigmoid, lambda z, a: a * (1.0 - a)),
-    "tanh": (np.tanh, lambda z, a: 1.0 - a * a),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
-    "leaky_relu": (lambda z: np.where(z > 0, z, 0.01 * z), lambda z, a: np.where(z > 0, 1.0, 0.01)),
-}
-EPS = 1e-7  # cross-entropy clips probabilities to [EPS, 1 - EPS]
-
-
-def loss_and_delta(z, a, y):
-    """Loss of the output (z, a) against targets y, all (m, 1), and dL/dz for backpropagation."""
-    if LOSS == "bce" and OUTPUT_ACTIVATION == "sigmoid":  # computed from z: exact, never log(0)
-        value = np.mean(np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z))))
-        return float(value), (sigmoid(z) - y) / z.size  # the famous "prediction - target"
-    if LOSS == "mse":
-        err = a - y
-        value, dL_da = float(np.vdot(err, err)) / err.size, (2.0 / a.size) * (a - y)
-    else:
-        p = np.clip(a, EPS, 1.0 - EPS)
-        value = float(np.mean(-(y * np.log(p) + (1.0 - y) * np.log1p(-p))))
-        inside = (a > EPS) & (a < 1.0 - EPS)
-        dL_da = np.where(inside, (p - y) / (p * (1.0 - p)), 0.0) / a.size
-    return value, dL_da * ACTIVATIONS[OUTPUT_ACTIVATION][1](z, a)  # chain rule: dL/dz = dL/da · da/dz
-
-
-def layers(flat, sizes):
-    """(W, b) views into one flat vector: W (fan_in, fan_out) then b (fan_out,), layer after layer."""
-    views, start = [], 0
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        W = flat[start : start + fan_in * fan_out].reshape(fan_in, fan_out)
-        start += fan_in * fan_out
-        views.append((W, flat[start : start + fan_out]))
-        start += fan_out
-    return views
-
-
-def forward(net, X):
-    """(z, a) of every layer: z = a_prev @ W + b, a = g(z). The last pair is the output neuron."""
-    cache, a = [], X
-    for i, (W, b) in enumerate(net):
-        z = a @ W + b
-        a = ACTIVATIONS[OUTPUT_ACTIVATION if i == len(net) - 1 else HIDDEN_ACTIVATION][0](z)
-        cache.append((z, a))
-    return cache
-
-
-def loss_and_gradient(net, grads, X, y):
-    """Loss on a batch; writes dL/dW and dL/db of every layer into `grads` (backpropagation)."""
-    cache = forward(net, X)
-    value, delta = loss_and_delta(*cache[-1], y)  # delta = dL/dz of the current layer, (m, units)
-    for i in range(len(net) - 1, -1, -1):
-        a_prev = cache[i - 1][1] if i else X
-        np.matmul(a_prev.T, delta, out=grads[i][0])  # dL/dW = a_prevᵀ · delta
-        np.sum(delta, axis=0, out=grads[i][1])  # dL/db = delta summed over the batch
-        if i:
-            z_prev, a_prev = cache[i - 1]
-            delta = (delta @ net[i][0].T) * ACTIVATIONS[HIDDEN_ACTIVATION][1](z_prev, a_prev)
-    return value
-
-
-def make_optimizer(n_params):
-    """The update rule θ ← θ - step, with PyTorch's formulas and defaults; it updates θ in place."""
-    m, v, t = np.zeros(n_params), np.zeros(n_params), [0]
-    beta1, beta2, alpha, mu, eps = 0.9, 0.999, 0.99, 0.9, 1e-8
-
-    def step(theta, g):
-        if OPTIMIZER == "sgd":  # θ -= lr·g
-            theta -= LEARNING_RATE * g
-        elif OPTIMIZER == "momentum":  # v = μ·v + g;  θ -= lr·v
-            v[:] = v * mu + g
-            theta -= LEARNING_RATE * v
-        elif OPTIMIZER == "rmsprop":  # v = α·v + (1-α)·g²;  θ -= lr·g / (√v + ε)
-            v[:] = v * alpha + (1.0 - alpha) * g * g
-            theta -= LEARNING_RATE * g / (np.sqrt(v) + eps)
-        else:  # adam: moments m (of g) and v (of g²), bias-corrected by 1 - β^t
-            t[0] += 1
-            m[:] = m * beta1 + (1.0 - beta1) * g
-            v[:] = v * beta2 + (1.0 - beta2) * g * g
-            m_hat, v_hat = m / (1.0 - beta1 ** t[0]), v / (1.0 - beta2 ** t[0])
-            theta -= LEARNING_RATE * m_hat / (np.sqrt(v_hat) + eps)
-
-    return step
-
-
-def train(X, y, X_val=None, y_val=None):
-    """Mini-batch training; returns the final parameters, the per-epoch losses and the divergence step."""
-    n, p = X.shape
-    sizes = (p, *HIDDEN, 1)
-    rng = np.random.default_rng(SEED)
-    theta = np.zeros(sum((fan_in + 1) * fan_out for fan_in, fan_out in zip(sizes[:-1], sizes[1:])))
-    grad = np.zeros_like(theta)
-    net, grads = layers(theta, sizes), layers(grad, sizes)
-    for W, b in net:  # Glorot-uniform starting weights, zero biases (as Keras's Dense layer)
-        limit = np.sqrt(6.0 / (W.shape[0] + W.shape[1]))
-        W[...] = rng.uniform(-limit, limit, size=W.shape)
-        b[...] = 0.0
-    step_rule = make_optimizer(theta.size)
-
-    def full_loss(step):  # (step, train loss, validation loss) on all the data
-        train_loss = loss_and_delta(*forward(net, X)[-1], y[:, None])[0]
-        val_loss = None if X_val is None else loss_and_delta(*forward(net, X_val)[-1], y_val[:, None])[0]
-        return step, train_loss, val_loss
-
-    epochs = [full_loss(0)]
-    too_big = EXPLODE_FACTOR * max(epochs[0][1], 1.0)
-    previous = theta.copy()  # the state before the latest update, kept in case the loss explodes
-
-    def exploded(step):  # stop: keep the state before the bad update and the losses before it
-        return previous, [e for e in epochs if e[0] < step] or epochs[:1], step
-
-    if not epochs[0][1] <= too_big:
-        return exploded(0)
-    step, batch_size, y_col = 0, min(BATCH_SIZE, n), y[:, None]
-    for _ in range(EPOCHS):
-        X_epoch, y_epoch = X, y_col
-        if SHUFFLE:
-            order = rng.permutation(n)
-            X_epoch, y_epoch = X[order], y_col[order]
-        for start in range(0, n, batch_size):  # the last batch may be smaller
-            batch_loss = loss_and_gradient(net, grads, X_epoch[start : start + batch_size],
-                                           y_epoch[start : start + batch_size])
-            if not batch_loss <= too_big:  # exploded, or NaN: this state came from a bad update
-                return exploded(step)
-            previous[:] = theta
-            step_rule(theta, grad)
-            step += 1
-        epochs.append(full_loss(step))
-        if not epochs[-1][1] <= too_big:
-            return exploded(step)
-    return theta, epochs, None
-
-
-def main():
-    np.seterr(all="ignore")  # a diverging run overflows on purpose; the check above stops it
-    theta, epochs, diverged_at = train(X_TRAIN, Y_TRAIN, X_VAL, Y_VAL)
-    print("epoch  train loss" + ("  validation loss" if X_VAL is not None else ""))
-    for epoch, (_, train_loss, val_loss) in enumerate(epochs):
-        print(f"{epoch:5d}  {train_loss:10.6g}" + (f"  {val_loss:15.6g}" if val_loss is not None else ""))
-    if diverged_at is not None:
-        print(f"The loss exploded at step {diverged_at}: kept the parameters from just before it.")
-    k = (HIDDEN or (X_TRAIN.shape[1],))[-1]  # inputs of the output neuron
-    print("output neuron weights:", theta[-k - 1 : -1].tolist())
-    print("output neuron bias:   ", float(theta[-1]))
-    print("final training loss:  ", epochs[-1][1])
-    print(json.dumps({"params": theta.tolist(), "weights": theta[-k - 1 : -1].tolist(), "bias": float(theta[-1]),
-                      "train_loss": epochs[-1][1], "diverged_at": diverged_at}))
-
-
-# The data, exactly as the playground trained on it (every float written to full precision).
-X_TRAIN = $X_TRAIN
-Y_TRAIN = $Y_TRAIN
-X_VAL = $X_VAL
-Y_VAL = $Y_VAL
-
-if __name__ == "__main__":
-    main()
-''')
-
-SCRIPT_CODE_LINES = _SCRIPT.template.partition("# The data, exactly")[0].count("\n")  # lines before the data
+def _scalar(value) -> str:
+    """One str, number, bool or None as a Python literal, by the base type's own repr (never an override)."""
+    if value is None or isinstance(value, bool):
+        return repr(bool(value)) if value is not None else "None"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"not a finite number: {value!r}")
+        return float.__repr__(value)
+    if isinstance(value, str):
+        return str.__repr__(value)
+    raise TypeError(f"not a plain value: {type(value).__name__}")

@@ -4,6 +4,10 @@ Each field of `Settings` carries its metadata (kind, range, step, options, label
 From it come the sidebar widgets (sections/sidebar.py), the shareable URL (`to_query` /
 `from_query`), the lesson presets (lessons.py) and the validation (`Settings.validated`): values
 outside a range are clamped and unknown ones ignored, each with a notice, never an exception.
+Text settings (the target and feature names) are names: one line of printable characters, at most
+`safe_text.MAX_NAME_CHARS` each and MAX_FEATURES features (`safe_text.clean_name`); the target exists
+only for an uploaded CSV and is dropped for any other dataset. Which names are columns of the data is
+decided where the data is known (`experiment.drop_unknown_columns`).
 """
 
 from __future__ import annotations
@@ -12,8 +16,10 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
-from .datasets import DATASETS, DIGIT_TARGETS
+from .data import MAX_FEATURES
+from .datasets import DATASETS, DIGIT_TARGETS, UPLOAD
 from .engine import ACTIVATIONS, OPTIMIZERS
+from .safe_text import clean_name, quoted
 
 GROUPS = ("Data", "Model", "Training")
 
@@ -145,7 +151,13 @@ class Settings:
                 notices.append(notice)
             if value is not MISSING:
                 values[f.name] = value
-        return replace(base, **values), notices
+        settings = replace(base, **values)
+        if settings.target and settings.dataset != UPLOAD:  # only a CSV file has columns to pick a target from
+            if raw.get("target"):
+                notices.append(f"{FIELDS['target'].metadata['label']}: {quoted(settings.target)} applies only to "
+                               "an uploaded CSV file; ignored.")
+            settings = replace(settings, target="")
+        return settings, notices
 
     @classmethod
     def from_query(cls, params: dict[str, str]) -> tuple[Settings, list[str]]:
@@ -186,32 +198,47 @@ def _coerce(f, raw) -> tuple[Any, str | None]:
     if kind == "choice":
         if text in meta["options"]:
             return text, None
-        return MISSING, f"{label}: '{text[:40]}' is not an option; kept the current value."
+        return MISSING, f"{label}: {quoted(text)} is not an option; kept the current value."
     if kind == "bool":
         if text.lower() in ("1", "true", "yes", "on"):
             return True, None
         if text.lower() in ("0", "false", "no", "off"):
             return False, None
-        return MISSING, f"{label}: '{text[:40]}' is not on/off; kept the current value."
+        return MISSING, f"{label}: {quoted(text)} is not on/off; kept the current value."
     if kind == "features":
-        return ",".join(part.strip() for part in text.split(",") if part.strip())[:2000], None
+        return _names(label, text)
     if kind == "column":
-        return text[:200], None
+        name, changes = clean_name(text)
+        return name, f"{label}: {', '.join(changes)}; using {quoted(name)}." if changes else None
     try:
         number_ = float(text)
     except ValueError:
-        return MISSING, f"{label}: '{text[:40]}' is not a number; kept the current value."
+        return MISSING, f"{label}: {quoted(text)} is not a number; kept the current value."
     if not math.isfinite(number_):
-        return MISSING, f"{label}: '{text[:40]}' is not a finite number; kept the current value."
+        return MISSING, f"{label}: {quoted(text)} is not a finite number; kept the current value."
     lo, hi = meta["min"], meta["max"]
     clamped = min(max(number_, lo), hi)
-    notice = None if clamped == number_ else f"{label}: {text[:40]} is outside {lo:g}–{hi:g}; using {clamped:g}."
+    notice = None if clamped == number_ else f"{label}: {quoted(text)} is outside {lo:g}–{hi:g}; using {clamped:g}."
     if kind == "int":
         return int(round(clamped)), notice
     if kind == "log":
         nearest = min(meta["values"], key=lambda v: abs(math.log(v) - math.log(clamped)))
         if notice is None and not math.isclose(nearest, clamped, rel_tol=1e-9):
-            notice = f"{label}: {text[:40]} is not on the scale; using the nearest, {nearest:g}."
+            notice = f"{label}: {quoted(text)} is not on the scale; using the nearest, {nearest:g}."
         return nearest, notice
     step = meta["step"]
     return round(lo + round((clamped - lo) / step) * step, 10), notice
+
+
+def _names(label: str, text: str) -> tuple[str, str | None]:
+    """Comma-separated names, each cleaned by the name policy, empty ones dropped, at most MAX_FEATURES."""
+    names, changes = [], []
+    for part in text.split(","):
+        name, changed = clean_name(part)
+        changes += [change for change in changed if change not in changes]
+        if name:
+            names.append(name)
+    if len(names) > MAX_FEATURES:
+        changes.append(f"kept the first {MAX_FEATURES} of {len(names)} names")
+        names = names[:MAX_FEATURES]
+    return ",".join(names), f"{label}: {', '.join(changes)}." if changes else None

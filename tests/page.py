@@ -7,6 +7,7 @@ page (today `st.plotly_chart`) is known in one place.
 from __future__ import annotations
 
 import json
+import re
 
 
 def figures(at) -> dict[str, dict]:
@@ -27,3 +28,13 @@ def assert_clean(at) -> None:
     """No exception and no error box on the page."""
     assert not at.exception, [e.message for e in at.exception]
     assert not at.error, [e.value for e in at.error]
+
+
+def notices(at) -> list[str]:
+    """The lines of the page's notice box as a reader sees them (the box stays until dismissed)."""
+    return [shown(line) for box in at.info if box.icon == ":material/info:" for line in box.value.split("  \n")]
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of Markdown the page escaped (`safe_text.markdown_literal`): escapes removed."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown).replace("\u2060", "")

@@ -23,6 +23,7 @@ from playground.engine import MAX_FRAMES
 from playground.experiment import run_experiment
 from playground.reference import reference_answer
 from playground.settings import FIELDS, Settings
+from tests.page import shown
 
 SCRIPT_TOLERANCE = 1e-9
 HTML_LIMIT = export.plotly_js_bytes() + 1_000_000  # Plotly's library plus at most 1 MB of figure
@@ -56,7 +57,7 @@ def test_history_csv_has_one_row_per_frame_and_the_output_neurons_parameters(cas
     assert len(table) == len(h.step)
     np.testing.assert_array_equal(table["step"], h.step)
     np.testing.assert_array_equal(table["epoch"], h.epoch)
-    np.testing.assert_array_equal(table["batch"], h.batch)
+    np.testing.assert_array_equal(table["batch"], np.where(h.step > 0, h.batch + 1, 0))  # from 1, as on the page
     np.testing.assert_array_equal(table["batch_loss"], h.batch_loss)  # full precision: read back exactly
     np.testing.assert_array_equal(table[expected_weights].to_numpy(), h.w)
     np.testing.assert_array_equal(table["b"], h.b)
@@ -222,15 +223,17 @@ def test_exported_script_is_numpy_only_and_readable():
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert imported == {"json", "numpy"}
     assert "from playground" not in code and "import playground" not in code
-    assert 100 <= export.SCRIPT_CODE_LINES <= 200
-    assert code.count("#") >= 20  # commented for a student
-    namespace: dict = {}
-    data_part = code[code.index("X_TRAIN = ") : code.index('if __name__')]
-    exec("import numpy as np\n" + data_part, namespace)  # the embedded data reads back bit for bit
-    np.testing.assert_array_equal(namespace["X_TRAIN"], exp.X_train)
-    np.testing.assert_array_equal(namespace["Y_TRAIN"], exp.y_train)
-    np.testing.assert_array_equal(namespace["X_VAL"], exp.X_val)
-    np.testing.assert_array_equal(namespace["Y_VAL"], exp.y_val)
+    assert code.startswith(export.script_code())  # the fixed part is the linted module, as it is
+    assert 100 <= export.SCRIPT_CODE_LINES <= 220
+    assert export.script_code().count("#") >= 20  # commented for a student
+    (run_literal,) = [node.value for node in tree.body if isinstance(node, ast.Assign)
+                      and [t.id for t in node.targets] == ["RUN"]]
+    data = ast.literal_eval(run_literal)  # the embedded data reads back bit for bit
+    np.testing.assert_array_equal(data["X_train"], exp.X_train)
+    np.testing.assert_array_equal(data["y_train"], exp.y_train)
+    np.testing.assert_array_equal(data["X_val"], exp.X_val)
+    np.testing.assert_array_equal(data["y_val"], exp.y_val)
+    assert data["playground_settings"] == asdict(exp.settings)
 
 
 # --------------------------------------------------------------------------------------------- HTML
@@ -307,7 +310,7 @@ def test_a_bad_or_adjusted_run_file_is_explained_in_the_page(app):
     before = at.session_state["settings"]
     at.file_uploader(key="export_run_file").set_value(("broken.json", b"{oops", "application/json")).run()
     assert not at.exception
-    assert any("broken.json" in e.value and "not valid JSON" in e.value for e in at.error)
+    assert any("broken.json" in shown(e.value) and "not valid JSON" in shown(e.value) for e in at.error)
     assert at.session_state["settings"] == before
     record = json.loads(export.run_json(run(epochs=5)))
     record["settings"].update(epochs=9999, colour="red")
@@ -321,3 +324,30 @@ def test_a_bad_or_adjusted_run_file_is_explained_in_the_page(app):
 
 def test_settings_in_the_run_file_are_every_field():
     assert set(asdict(Settings())) == set(json.loads(export.run_json(run()))["settings"])
+
+
+@pytest.mark.parametrize(("edit", "reason"), [
+    ({"learning_rate": 0.1}, "settings were changed after it was saved"),  # a valid value, edited by hand
+    ({}, None),  # untouched: it re-creates exactly, nothing to explain
+])
+def test_an_edited_run_file_is_called_edited_not_another_numpy(app, edit, reason):
+    record = json.loads(export.run_json(run(epochs=5)))
+    record["settings"].update(edit)
+    at = app(view="Export")
+    at.file_uploader(key="export_run_file").set_value(("edited.json", json.dumps(record).encode(),
+                                                       "application/json")).run()
+    _clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    if reason is None:
+        assert not warnings and any("parameters equal" in s.value for s in at.success)
+    else:
+        assert reason in warnings and "NumPy" not in warnings
+
+
+def test_the_run_files_final_losses_are_those_of_its_final_parameters():
+    exp = run(optimizer="sgd", learning_rate=10.0)  # explodes in its first epoch
+    assert exp.history.diverged_at is not None
+    final = json.loads(export.run_json(exp))["final"]
+    net = exp.history.network(-1)
+    assert final["params"] == exp.history.params[-1].tolist()
+    assert final["train_loss"] == net.loss_value(exp.X_train, exp.y_train)  # not the last epoch's

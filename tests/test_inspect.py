@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
+from playground import export
 from playground.charts.inspect import (
     MAX_SHOWN_ROWS,
     digits_figure,
@@ -99,7 +100,7 @@ def test_records_table_multi_feature_and_hidden_columns(diabetes_run, digits_hid
 def test_csv_round_trips_the_whole_table_and_the_page_shows_first_and_last_rows(digits_run):
     table = records_table(digits_run.history, section.weight_names(digits_run), digits_run.loss)
     assert len(table) == 901 > MAX_SHOWN_ROWS
-    back = pd.read_csv(io.StringIO(table.to_csv()), index_col=[0, 1])
+    back = pd.read_csv(io.BytesIO(export.csv_bytes(table, index=True)), index_col=[0, 1])  # the download
     assert back.shape == table.shape and list(back.index) == list(table.index)
     np.testing.assert_allclose(back.to_numpy(), table.to_numpy(), rtol=1e-15)
     shown = shown_rows(table)

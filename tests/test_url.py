@@ -1,12 +1,12 @@
 """Shareable links: every setting round-trips through the URL; bad links get notices, never a crash,
 and never lift a limit the controls enforce; hidden controls are absent."""
 
-import re
 from dataclasses import asdict, fields
 
 import pytest
 
 from playground.settings import FIELDS, MAX_EPOCHS, Settings
+from tests.page import notices
 
 
 def a_setting_of_every_field() -> Settings:
@@ -70,12 +70,6 @@ def test_unknown_parameters_are_reported_and_ignored(app):
     assert any("foo" in text for text in notices(at))
     at.button(key="dismiss_notices").click().run()
     assert not notices(at)
-
-
-def notices(at) -> list[str]:
-    """The notice box's lines as a reader sees them (it stays until dismissed)."""
-    lines = [line for box in at.info if box.icon == ":material/info:" for line in box.value.split("  \n")]
-    return [re.sub(r"\\(.)", r"\1", line) for line in lines]
 
 
 def test_a_linked_batch_size_larger_than_the_data_says_what_it_does(app):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..safe_text import plotly_literal
 from .style import NEURON, SERIES, TRAIN, VALIDATION, base_layout, compact, log_ticks
 
 MAX_LINES = 24
@@ -44,6 +45,7 @@ def parameters_figure(history, names: list[str], exact: np.ndarray | None) -> di
     k = history.sizes[-2]
     values = history.params[:, -k - 1 :]  # (F, k + 1)
     shown = range(min(values.shape[1], MAX_LINES))
+    names = [plotly_literal(name) for name in names]  # a CSV's column names: shown as text, never markup
     data = []
     for i in shown:
         color = SERIES[i % len(SERIES)]

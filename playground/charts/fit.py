@@ -10,6 +10,7 @@ import numpy as np
 
 from ..engine import ACTIVATIONS
 from ..numbers import readable
+from ..safe_text import plotly_literal
 from .panels import Panel
 from .style import CLASS_COLORS, EXACT, NEURON, PROBABILITY_SCALE, TRAIN, VALIDATION, compact, padded_range
 
@@ -35,8 +36,12 @@ def _points(X, y, name, color, symbol="circle", marker_line=None) -> dict:
 
 
 def _x_label(exp, column: int = 0) -> str:
-    name = exp.dataset.feature_names[column]
+    name = plotly_literal(exp.dataset.feature_names[column])  # a CSV's column name: shown as text, never markup
     return f"{name} (standardized)" if exp.settings.standardize else name
+
+
+def _target(exp) -> str:
+    return plotly_literal(exp.dataset.target_name)
 
 
 def _curve_panel(exp, frames, reference) -> Panel:
@@ -60,7 +65,7 @@ def _curve_panel(exp, frames, reference) -> Panel:
         annotations=_off_chart_note(curves[-1], y_range, x_range),
         traces=traces,
         xaxis={"title": {"text": _x_label(exp)}, "range": x_range},
-        yaxis={"title": {"text": exp.dataset.target_name}, "range": y_range},
+        yaxis={"title": {"text": _target(exp)}, "range": y_range},
         animated=[len(traces) - 1],
         frames=[[{"y": curve}] for curve in compact(np.array(curves))],
     )
@@ -95,7 +100,7 @@ def _plane_panel(exp, frames) -> Panel:
     plane = np.column_stack([G1.ravel(), G2.ravel()])  # (G2·G1, 2)
     surfaces = [h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]  # F × (G2, G1)
     classify = exp.task == "classification"
-    target = exp.dataset.target_name
+    target = _target(exp)
     if classify:
         shading = {"zmin": 0.0, "zmax": 1.0, "colorscale": PROBABILITY_SCALE,
                    "colorbar": {"title": {"text": f"P({target} = 1)", "side": "right"}, "len": 0.8, "thickness": 10,
@@ -150,9 +155,9 @@ def _predicted_vs_actual_panel(exp, frames) -> Panel:
         traces[0]["name"] = "decision threshold 0.5"
     return Panel(
         traces=traces,
-        xaxis={"title": {"text": f"actual {exp.dataset.target_name}" + (" (jittered)" if classify else "")},
+        xaxis={"title": {"text": f"actual {_target(exp)}" + (" (jittered)" if classify else "")},
                "range": x_range, **({"tickvals": [0, 1]} if classify else {})},
-        yaxis={"title": {"text": "predicted " + ("probability" if classify else exp.dataset.target_name)},
+        yaxis={"title": {"text": "predicted " + ("probability" if classify else _target(exp))},
                "range": y_range},
         animated=[1],
         frames=[[{"y": p}] for p in compact(np.array(predictions))],

@@ -14,6 +14,7 @@ import numpy as np
 from ..data import CLASSIFICATION
 from ..engine import ACTIVATIONS, Network, parameter_counts
 from ..reference import ols, reference_answer
+from ..safe_text import plotly_literal
 from .style import CLASS_COLORS, MARKER_EDGE, NEURON, PROBABILITY_SCALE, TRAIN, base_layout, compact, padded_range
 
 CURVE_POINTS = 200
@@ -245,8 +246,9 @@ def handset_figure(x: np.ndarray, y: np.ndarray, w: float, b: float, activation:
                                 "font": {"color": NEURON}})
     layout = base_layout(height=440)
     layout["margin"]["t"] = 60
-    layout["xaxis"] = {"title": {"text": x_label}, "range": xr, "zeroline": True}
-    layout["yaxis"] = {"title": {"text": "P(y = 1)" if probability else y_label}, "range": yr, "zeroline": True}
+    layout["xaxis"] = {"title": {"text": plotly_literal(x_label)}, "range": xr, "zeroline": True}
+    layout["yaxis"] = {"title": {"text": "P(y = 1)" if probability else plotly_literal(y_label)}, "range": yr,
+                       "zeroline": True}
     layout["shapes"] = shapes
     layout["annotations"] = annotations
     layout["legend"] = {"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..safe_text import plotly_literal
 from .style import EXACT, NEURON, base_layout, compact
 
 SIDE = 8  # digits are 8×8 pixels
@@ -23,19 +24,13 @@ MAX_SHOWN_ROWS = 200  # the page shows at most this many rows of the records tab
 
 # --- Records table (notebook 001) ------------------------------------------------------------------
 
-def batch_numbers(history) -> np.ndarray:
-    """(F,) the batch of each recorded update counted from 1 within its epoch, as the page counts everywhere;
-    0 for the start (frame 0). The engine's History counts batches from 0."""
-    return np.where(history.step > 0, history.batch + 1, 0)
-
-
 def records_table(history, weight_names: list[str], loss_name: str) -> pd.DataFrame:
     """Per recorded (epoch, batch): the update step, the output neuron's weights and bias, the batch loss.
 
     Epochs and batches are counted from 1; row (0, 0) is the state before training, its loss the full
     training loss.
     """
-    index = pd.MultiIndex.from_arrays([history.epoch, batch_numbers(history)], names=["epoch", "batch"])
+    index = pd.MultiIndex.from_arrays([history.epoch, history.batch_number], names=["epoch", "batch"])
     k = history.sizes[-2]
     columns = {"step": history.step}
     columns.update({name: history.params[:, -k - 1 + j] for j, name in enumerate(weight_names)})
@@ -69,7 +64,7 @@ def weights_vs_exact_figure(history, feature_names: list[str], exact_w: np.ndarr
     """Grouped bars: the single neuron's weights at the end of `epoch` beside the exact coefficients."""
     frame = last_frame_of_epoch(history, epoch)
     w = history.w[frame]
-    names = list(feature_names)
+    names = [plotly_literal(name) for name in feature_names]  # a CSV's column names: text, never markup
     data = [
         {"type": "bar", "name": f"neuron, epoch {epoch}", "x": names, "y": compact(w),
          "marker": {"color": NEURON}, "hovertemplate": "%{x}: %{y:.4g}<extra>neuron</extra>"},

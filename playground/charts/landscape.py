@@ -13,6 +13,7 @@ import numpy as np
 from PIL import Image
 
 from ..landscape import loss_slice
+from ..safe_text import markdown_literal, plotly_literal
 from .panels import Panel
 from .style import MARKER_EDGE, OPTIMUM_COLOR, PATH, base_layout, compact, padded_range
 
@@ -32,7 +33,7 @@ EXACT_SYMBOL, LOWEST_SYMBOL = "star", "diamond"  # the exact optimum ★, the lo
 class LandscapeSlice:
     """Loss values on a grid over parameters (u, v) of the output neuron, and the path through them."""
 
-    u_name: str
+    u_name: str  # the parameters' names, as the data has them (a CSV's column names: user text)
     v_name: str
     u_values: np.ndarray  # (U,)
     v_values: np.ndarray  # (V,)
@@ -54,15 +55,26 @@ class LandscapeSlice:
         """Plotly marker symbol of the marked point."""
         return EXACT_SYMBOL if self.exact else LOWEST_SYMBOL
 
+    @property
+    def u_text(self) -> str:
+        """The u parameter's name as Plotly text (escaped: it may hold a CSV's column name)."""
+        return plotly_literal(self.u_name)
+
+    @property
+    def v_text(self) -> str:
+        """The v parameter's name as Plotly text."""
+        return plotly_literal(self.v_name)
+
     def where(self) -> str:
-        """What the grid shows, in words: the whole landscape or which slice of it."""
+        """What the grid shows, in words for a Markdown caption (names escaped): the landscape or which slice."""
+        u, v = markdown_literal(self.u_name), markdown_literal(self.v_name)
         if not self.is_slice:
-            return f"the loss over ({self.u_name}, {self.v_name})"
+            return f"the loss over ({u}, {v})"
         if self.through == "exact":
-            return (f"a slice of the loss through the exact optimum: {self.u_name} and {self.v_name} vary, every "
-                    "other parameter is held at its exact value")
-        return (f"a slice of the loss through the final parameters: {self.u_name} and {self.v_name} vary, every "
-                "other parameter is held at its final value")
+            return (f"a slice of the loss through the exact optimum: {u} and {v} vary, every other parameter is "
+                    "held at its exact value")
+        return (f"a slice of the loss through the final parameters: {u} and {v} vary, every other parameter is held "
+                "at its final value")
 
     def marker_text(self) -> str:
         """The marked point in words for a caption, or why there is none."""
@@ -202,7 +214,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
          "z": compact(log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
          "zsmooth": "fast",  # one canvas pixel per cell: unseen, so no need to paint the full plot area
          "colorscale": "Viridis", "zmin": lo, "zmax": hi, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
-         "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
+         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
          "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
          "hoverinfo": "skip", "showlegend": False},
@@ -222,8 +234,8 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
                 {"x": [us[i]], "y": [vs[i]]}] for i in range(len(frames))]
     return Panel(
         traces=traces,
-        xaxis={"title": {"text": ls.u_name}, "range": u_range, "showgrid": False, "zeroline": False},
-        yaxis={"title": {"text": ls.v_name}, "range": v_range, "showgrid": False, "zeroline": False},
+        xaxis={"title": {"text": ls.u_text}, "range": u_range, "showgrid": False, "zeroline": False},
+        yaxis={"title": {"text": ls.v_text}, "range": v_range, "showgrid": False, "zeroline": False},
         animated=[2, 3],
         frames=updates,
         images=[{"source": source, "x": u_range[0], "y": v_range[1], "sizex": u_range[1] - u_range[0],
@@ -268,7 +280,7 @@ def surface_figure(ls: LandscapeSlice) -> dict:
                      "z": compact(height), "marker": {"symbol": symbol, "color": color, "size": size,
                                                       "line": {"color": MARKER_EDGE, "width": 2}}})
     layout = base_layout("Loss surface (drag to turn it)", height=560)
-    layout["scene"] = {"xaxis": {"title": {"text": ls.u_name}}, "yaxis": {"title": {"text": ls.v_name}},
+    layout["scene"] = {"xaxis": {"title": {"text": ls.u_text}}, "yaxis": {"title": {"text": ls.v_text}},
                        "zaxis": {"title": {"text": "log₁₀ loss"}},
                        "camera": {"eye": {"x": -1.25, "y": -1.25, "z": 1.6}}}
     return {"data": data, "layout": layout}

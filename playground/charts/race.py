@@ -53,7 +53,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         "z": compact(log_loss(ls.loss), 4), "colorscale": "Viridis", "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
         "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
-        "hovertemplate": f"{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
+        "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
     }]
     for racer in race.racers:
         h = racer.history
@@ -67,15 +67,15 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
                      "x": xs, "y": ys, "line": {"color": color, "width": 2.5},
                      "customdata": h.step[rows].tolist(),
-                     "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_name}=%{{x:.4g}}<br>"
-                                      f"{ls.v_name}=%{{y:.4g}}<extra></extra>"})
+                     "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_text}=%{{x:.4g}}<br>"
+                                      f"{ls.v_text}=%{{y:.4g}}<extra></extra>"})
         diverged = h.diverged_at is not None
         end = f"{racer.label}: " + (f"exploded at update {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
         data.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
                      "showlegend": False, "x": compact(out[-1:, u]), "y": compact(out[-1:, v]),
                      "marker": {**marker, "color": color,
                                 "symbol": "x" if diverged else END_SYMBOLS.get(racer.optimizer, "circle")},
-                     "hovertemplate": f"{end}<br>{ls.u_name}=%{{x:.4g}}<br>{ls.v_name}=%{{y:.4g}}<extra></extra>"})
+                     "hovertemplate": f"{end}<br>{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<extra></extra>"})
     first = race.racers[0].history
     k = first.sizes[-2]
     data.append({"type": "scatter", "mode": "markers", "name": "start (all four)",
@@ -84,8 +84,8 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
     if ls.optimum is not None:
         data.append(optimum_trace(ls))
     layout = base_layout("Four optimizers from the same start", height=520)
-    layout["xaxis"] = {"title": {"text": ls.u_name}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]}
-    layout["yaxis"] = {"title": {"text": ls.v_name}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]}
+    layout["xaxis"] = {"title": {"text": ls.u_text}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]}
+    layout["yaxis"] = {"title": {"text": ls.v_text}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]}
     layout["margin"] = {**layout["margin"], "t": 90}
     return {"data": data, "layout": layout}
 

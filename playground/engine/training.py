@@ -39,6 +39,11 @@ class History:
     loss: str
 
     @property
+    def batch_number(self) -> np.ndarray:
+        """(F,) the batch of each frame counted from 1 within its epoch, as people count; 0 for frame 0."""
+        return np.where(self.step > 0, self.batch + 1, 0)
+
+    @property
     def w(self) -> np.ndarray:
         """(F, k) weights of the output neuron at each frame."""
         return self.params[:, -self.sizes[-2] - 1 : -1]

@@ -13,6 +13,7 @@ from .. import export
 from ..charts.landscape import default_slice_parameters
 from ..datasets import UPLOAD
 from ..experiment import Experiment
+from ..safe_text import markdown_literal, plotly_literal
 from . import state, training_views
 
 UPLOADER_KEY = "export_run_file"
@@ -72,18 +73,22 @@ def _run_file(exp: Experiment, stem: str) -> None:
                "to someone) to re-create exactly this run: the same settings always train the same way.")
 
 
+def animation_title(exp: Experiment) -> str:
+    """What the animation shows, as plain text (the HTML page's title; the figure's, escaped for Plotly)."""
+    s = exp.settings
+    return (f"Neuron Playground · {exp.dataset.name} · {s.optimizer}, learning rate {s.learning_rate:g}, "
+            f"batch {s.batch_size}, {s.epochs} epochs, seed {s.seed}")
+
+
 def animation_figure(exp: Experiment, reference) -> dict:
     """The "Fit & landscape" figure with a title, at the default landscape slice."""
-    s = exp.settings
-    title = (f"Neuron Playground · {exp.dataset.name} · {s.optimizer}, learning rate {s.learning_rate:g}, "
-             f"batch {s.batch_size}, {s.epochs} epochs, seed {s.seed}")
+    title = plotly_literal(animation_title(exp))
     return training_views.fit_and_landscape_figure(exp, reference, *default_slice_parameters(exp), title=title)[0]
 
 
 def _animation(exp: Experiment, reference, stem: str) -> None:
     st.markdown("**Animation (HTML)**")
-    figure = animation_figure(exp, reference)
-    title = figure["layout"]["title"]["text"]
+    figure, title = animation_figure(exp, reference), animation_title(exp)
     estimate = export.plotly_js_bytes() + len(export.figure_json(figure))
     st.download_button("⬇️ Fit & landscape (HTML)", data=lambda: export.animation_html(figure, title),
                        file_name=f"{stem}.html", mime="text/html", on_click="ignore", key="export_html")
@@ -113,7 +118,8 @@ def _on_run_file() -> None:
     try:
         loaded = export.parse_run_file(file.getvalue())
     except export.RunFileError as error:
-        st.session_state[ERROR_KEY] = (file.file_id, f"Could not load **{file.name}**: {error}")
+        st.session_state[ERROR_KEY] = (file.file_id, f"Could not load **{markdown_literal(file.name)}**: "
+                                                     f"{markdown_literal(error)}")
         st.session_state.pop(LOADED_KEY, None)
         return
     st.session_state[LOADED_KEY] = {"name": file.name, "run": loaded, "ran": None}
@@ -144,10 +150,10 @@ def _loaded_run_report(exp: Experiment) -> None:
         del st.session_state[LOADED_KEY]
         return
     run: export.LoadedRun = loaded["run"]
-    st.success(f"Loaded **{loaded['name']}**: its settings are applied and the run re-created.",
+    st.success(f"Loaded **{markdown_literal(loaded['name'])}**: its settings are applied and the run re-created.",
                icon=":material/folder_open:")
     if run.notices:
-        st.info("  \n".join(run.notices), icon=":material/info:")
+        st.info("  \n".join(markdown_literal(notice) for notice in run.notices), icon=":material/info:")
     if run.params is None:
         st.info("The file has no final weights to compare with.")
         return
@@ -155,7 +161,7 @@ def _loaded_run_report(exp: Experiment) -> None:
     if equal:
         st.success(sentence, icon=":material/check_circle:")
         return
-    st.warning(f"{sentence} {_why_different(exp, run)}", icon=":material/warning:")
+    st.warning(f"{sentence} {_why_different(exp, run)}", icon=":material/warning:")  # no file text: hex checked
 
 
 def _why_different(exp: Experiment, run: export.LoadedRun) -> str:
@@ -163,10 +169,17 @@ def _why_different(exp: Experiment, run: export.LoadedRun) -> str:
     if exp.settings.dataset == UPLOAD and run.csv_sha256 and now != run.csv_sha256:
         return (f"The run was trained on an uploaded CSV (fingerprint {run.csv_sha256}) and the CSV loaded now is "
                 f"another one ({now}): upload the original file to re-create it.")
+    if run.edited:
+        return ("The file's settings were changed after it was saved (they no longer match the fingerprint saved "
+                "with them), so its final weights come from other settings than the ones applied now.")
     if run.adjusted:
         return "Some of the file's settings could not be used as they are (see above), so this is another run."
     if exp.settings.dataset == UPLOAD:
         return "The run was trained on an uploaded CSV: is the same file loaded in the sidebar?"
-    return ("The settings are the file's, so the data or the engine must differ from when it was saved "
+    if run.edited is None:
+        return ("The file carries no fingerprint of its settings, so it cannot tell whether they were changed after "
+                "saving; if they were not, the data or the engine differ from when it was saved (another version "
+                "of the playground, NumPy or scikit-learn).")
+    return ("The settings are exactly the ones saved, so the data or the engine must differ from when it was saved "
             "(another version of the playground, NumPy or scikit-learn).")
 

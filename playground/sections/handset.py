@@ -27,6 +27,7 @@ from ..charts.handset import (
 from ..data import CLASSIFICATION, DataError, Dataset
 from ..experiment import load_dataset, resolve_loss
 from ..lessons import LESSONS
+from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS, LOSS_LABELS, Settings
 from . import lessons, plot, state
 from .summary import G_LATEX
@@ -55,7 +56,7 @@ def render(exp, reference) -> None:
     try:
         data = cached_dataset(_data_settings(current), state.upload_bytes())
     except DataError as error:
-        st.warning(str(error), icon=":material/description:")
+        st.warning(markdown_literal(error), icon=":material/description:")
         return
     if data.p != 1:
         _needs_one_feature(data, current)
@@ -68,7 +69,7 @@ def render(exp, reference) -> None:
     w_range, b_range = slider_ranges(current.dataset, data.X, data.y, activation, loss, data.task)
     g = ACTIVATION_LABELS[activation].lower()
     st.caption(f"No training here: you are the optimizer. One neuron computes ŷ = g(w·x + b) with g = {g} "
-               f"(the sidebar's output activation) on all {data.n} points of **{data.name}**."
+               f"(the sidebar's output activation) on all {data.n} points of **{markdown_literal(data.name)}**."
                + (" The x values are raw: standardizing applies to training only." if current.standardize else ""))
     notebook = (current.dataset, activation) in NOTEBOOK_SLIDERS
     _neuron(data, current.dataset, activation, loss, w_range, b_range, notebook)
@@ -77,8 +78,8 @@ def render(exp, reference) -> None:
 
 def _needs_one_feature(data: Dataset, current: Settings) -> None:
     st.info(f"Setting weights by hand needs a dataset with **one feature**, to draw the neuron over x: "
-            f"**{data.name}** has {data.p}. Pick a one-feature dataset in the sidebar, or open the lesson "
-            f"\"{LESSONS[LESSON].title}\" (notebook 003).", icon=":material/tune:")
+            f"**{markdown_literal(data.name)}** has {data.p}. Pick a one-feature dataset in the sidebar, or open "
+            f"the lesson \"{LESSONS[LESSON].title}\" (notebook 003).", icon=":material/tune:")
     columns = st.columns(len(LESSONS[LESSON].parts))
     for index, (column, part) in enumerate(zip(columns, LESSONS[LESSON].parts)):
         column.button(f"Open the lesson, part {index + 1}: {part.title}", key=f"handset_lesson_{index}",

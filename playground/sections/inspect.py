@@ -12,6 +12,7 @@ from functools import cache
 import numpy as np
 import streamlit as st
 
+from .. import export
 from ..charts.inspect import (
     MAX_SHOWN_ROWS,
     PIXELS,
@@ -77,8 +78,8 @@ def _render_records(exp: Experiment) -> None:
     if h.diverged_at is not None:
         st.warning(f"The loss exploded at update {h.diverged_at}: the table stops just before it.",
                    icon=":material/error:")
-    st.download_button("Download the whole table (CSV)", data=lambda: table.to_csv(), file_name="records.csv",
-                       mime="text/csv", on_click="ignore", key="inspect_csv",
+    st.download_button("Download the whole table (CSV)", data=lambda: export.csv_bytes(table, index=True),
+                       file_name="records.csv", mime="text/csv", on_click="ignore", key="inspect_csv",
                        icon=":material/download:")
 
 

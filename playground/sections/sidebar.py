@@ -7,6 +7,7 @@ from dataclasses import fields, replace
 import streamlit as st
 
 from ..datasets import DATASETS, UPLOAD
+from ..experiment import drop_unknown_columns
 from ..settings import GROUPS, Settings
 from . import state
 
@@ -102,6 +103,9 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
     targets, feature_names = [], []
     if n_train is not None:
         targets, feature_names = state.cached_columns(current, state.upload_bytes())[1:]
+        # a link or a run file may name columns this data does not have: they leave the state and the link
+        current, dropped = drop_unknown_columns(current, targets, feature_names)
+        state.add_notices(dropped)
     for group in GROUPS:
         bar.subheader(group)
         for f in fields(Settings):

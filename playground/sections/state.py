@@ -18,8 +18,8 @@ import streamlit as st
 from ..data import DataError
 from ..experiment import Experiment, column_choices, load_dataset, run_experiment
 from ..reference import Solution, solve
+from ..safe_text import markdown_literal
 from ..settings import Settings
-from .markup import escape_markdown
 
 WIDGET_PREFIX = "w_"
 UPLOAD_KEY = "upload_bytes"
@@ -64,7 +64,7 @@ def render_notices() -> None:
     shown += [notice for notice in pop_notices() if notice not in shown]
     if not shown:
         return
-    st.info("  \n".join(escape_markdown(notice) for notice in shown), icon=":material/info:")
+    st.info("  \n".join(markdown_literal(notice) for notice in shown), icon=":material/info:")
     st.button("Dismiss", key="dismiss_notices", on_click=_dismiss_notices, icon=":material/close:")
 
 
@@ -165,8 +165,8 @@ def experiment_or_message(current: Settings) -> Experiment | None:
     try:
         return cached_experiment(current, upload_bytes())
     except DataError as error:
-        st.warning(str(error), icon=":material/description:")
+        st.warning(markdown_literal(error), icon=":material/description:")
     except ValueError as error:
-        st.error(f"These settings cannot be trained: {error}", icon=":material/warning:")
+        st.error(f"These settings cannot be trained: {markdown_literal(error)}", icon=":material/warning:")
     return None
 

@@ -18,6 +18,7 @@ from ..engine.losses import EPS
 from ..experiment import Experiment
 from ..numbers import latex_number, readable
 from ..reference import METHODS
+from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS
 from . import state
 
@@ -74,10 +75,7 @@ class EndState:
 def end_state(exp: Experiment) -> EndState:
     """Losses and scores of the run's last recorded state (after an explosion: the state just before it)."""
     h = exp.history
-    net = h.network(-1)
-    with np.errstate(all="ignore"):
-        train = net.loss_value(exp.X_train, exp.y_train)
-        val = net.loss_value(exp.X_val, exp.y_val) if len(exp.y_val) else None
+    train, val = exp.final_losses()
     return EndState(int(h.step[-1]), float(h.train_loss[0]), float(train), val,
                     score(exp, exp.X_train, exp.y_train), score(exp, exp.X_val, exp.y_val))
 
@@ -119,7 +117,7 @@ def original_units_equation(exp: Experiment) -> str:
     mean, scale = float(exp.scaler.mean_[0]), float(exp.scaler.scale_[0])
     w, b = float(h.w[-1, 0]), float(h.b[-1])
     w_x, b_x = w / scale, b - w * mean / scale
-    name = exp.dataset.feature_names[0]
+    name = markdown_literal(exp.dataset.feature_names[0])  # a CSV's column name: text, never markup
     g = "" if h.activation == "linear" else h.activation
     inner = f"{readable(w_x)}·x {'−' if b_x < 0 else '+'} {readable(abs(b_x))}"
     return (f"x is standardized, x′ = (x − {readable(mean)}) / {readable(scale)}, so w = {readable(w)} is per "
