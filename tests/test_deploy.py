@@ -71,9 +71,38 @@ def test_dockerfile_installs_the_app_requirements_and_runs_it_as_a_non_root_user
     assert d["WORKDIR"] == ["/app"]  # Streamlit reads .streamlit/config.toml from the working directory
 
 
-def test_dockerfile_health_check_asks_streamlit_on_its_port():
+class _Health(http.server.BaseHTTPRequestHandler):
+    """/_stcore/health answering what the test puts in ``answer``: (status, body)."""
+
+    answer = (200, b"ok")
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        status, body = self.answer if self.path == "/_stcore/health" else (404, b"")
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_dockerfile_health_check_passes_only_when_streamlit_answers_ok():
     (check,) = dockerfile()["HEALTHCHECK"]
-    assert "CMD" in check and "http://127.0.0.1:8501/_stcore/health" in check and "b'ok'" in check
+    command = json.loads(check.partition(" CMD ")[2])
+    assert command[:2] == ["python", "-c"] and "http://127.0.0.1:8501/_stcore/health" in command[2]
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:  # the same code against a stand-in on another port
+        code = command[2].replace("127.0.0.1:8501", f"127.0.0.1:{server.server_address[1]}")
+        outcomes = []
+        for answer in ((200, b"ok"), (503, b"Runtime is shutting down"), (200, b"starting")):
+            _Health.answer = answer
+            outcomes.append(subprocess.run([sys.executable, "-c", code], capture_output=True).returncode)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert outcomes[0] == 0 and outcomes[1] != 0 and outcomes[2] != 0
 
 
 def build_context() -> set[str]:
