@@ -19,6 +19,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -39,7 +40,7 @@ COOKIE = "replica"  # its persistence cookie's name
 
 def haproxy_available() -> bool:
     """True when Debian's haproxy is installed (``apt-get install haproxy``)."""
-    return subprocess.run(["sh", "-c", "command -v haproxy"], capture_output=True).returncode == 0
+    return shutil.which("haproxy") is not None
 
 
 def _tail(log: io.BufferedRandom) -> str:

@@ -1,8 +1,9 @@
 """The scale-out deployment's files: Dockerfile, .dockerignore, compose.yaml and deploy/haproxy.cfg.
 
 Docker is not run here. The HAProxy config is checked by Debian's haproxy when it is installed
-(`apt-get install haproxy`; skipped otherwise): `haproxy -c`, and a real HAProxy on it in front of two
-stand-in replicas, found by DNS as compose's replicas are, to see the cookie pin each browser.
+(`apt-get install haproxy`; the tests skip without it, or fail if PLAYGROUND_REQUIRE_HAPROXY=1):
+`haproxy -c`, and a real HAProxy on it in front of two stand-in replicas, found by DNS as compose's
+replicas are, to see the cookie pin each browser.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import http.server
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -26,7 +28,15 @@ CFG = ROOT / "deploy" / "haproxy.cfg"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import balancer  # noqa: E402 - benchmarks/balancer.py runs the same config for the load benchmark
 
-needs_haproxy = pytest.mark.skipif(not balancer.haproxy_available(), reason="needs Debian's haproxy")
+
+@pytest.fixture
+def haproxy_installed() -> None:
+    """Skip without Debian's haproxy, unless CI demands it (``PLAYGROUND_REQUIRE_HAPROXY=1``): then fail."""
+    if balancer.haproxy_available():
+        return
+    if os.environ.get("PLAYGROUND_REQUIRE_HAPROXY") == "1":
+        pytest.fail("PLAYGROUND_REQUIRE_HAPROXY=1 but haproxy is not installed (see .ci/run)", pytrace=False)
+    pytest.skip("needs Debian's haproxy (apt-get install haproxy)")
 
 
 def cfg_default(name: str) -> str:
@@ -186,8 +196,7 @@ def haproxy_check(path: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["haproxy", "-c", "-f", str(path)], capture_output=True, text=True)
 
 
-@needs_haproxy
-def test_haproxy_accepts_the_config_without_warnings(tmp_path):
+def test_haproxy_accepts_the_config_without_warnings(tmp_path, haproxy_installed):
     done = haproxy_check(CFG)
     assert done.returncode == 0 and "Configuration file is valid" in done.stdout, done.stdout + done.stderr
     assert "WARNING" not in done.stdout + done.stderr, done.stdout + done.stderr
@@ -230,8 +239,7 @@ def get(url: str, cookie: str | None = None) -> tuple[str, dict]:
         return response.read().decode(), response.headers
 
 
-@needs_haproxy
-def test_the_balancer_finds_the_replicas_by_dns_and_pins_each_browser_to_one():
+def test_the_balancer_finds_the_replicas_by_dns_and_pins_each_browser_to_one(haproxy_installed):
     addresses = ["127.0.0.2", "127.0.0.3"]
     with stand_in_replicas(addresses) as port, balancer.ReplicaDns("app.test", addresses) as dns:
         with balancer.haproxy(f"app.test:{port}", dns.address, replicas=2) as lb:
