@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HAPROXY_CFG = ROOT / "deploy" / "haproxy.cfg"
 BACKEND = "streamlit"  # the backend's name in deploy/haproxy.cfg
 COOKIE = "replica"  # its persistence cookie's name
+LOOPBACK = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # HTTP to this machine, never a proxy
 
 
 def haproxy_available() -> bool:
@@ -50,7 +51,7 @@ def _tail(log: io.BufferedRandom) -> str:
 
 def _get(url: str, timeout: float = 2.0) -> bytes | None:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with LOOPBACK.open(url, timeout=timeout) as response:
             return response.read()
     except OSError:
         return None

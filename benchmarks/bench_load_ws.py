@@ -77,7 +77,6 @@ P95_TARGETS_S = {"lesson=digits": 1.5, "": 0.6}  # issue 14; other settings: RER
 MUST_BE_LOWER = {"lesson=digits"}  # issue 14: the heavy lesson's p95 must drop with the replicas
 SCALE_OUT_QUERIES = ["lesson=digits", ""]
 REPLICAS_NAME = "app.replicas.test"  # the replicas' DNS name here (compose: "app")
-_HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback only, never a proxy
 
 
 @dataclass
@@ -164,7 +163,7 @@ def http(method: str, url: str, cookies: dict[str, str], timeout: float, body: b
         headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
     request = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
-        with _HTTP.open(request, timeout=timeout) as response:
+        with balancer.LOOPBACK.open(request, timeout=timeout) as response:
             response.read()
             status, got = response.status, response.headers
     except urllib.error.HTTPError as error:
