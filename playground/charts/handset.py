@@ -15,7 +15,7 @@ from ..data import CLASSIFICATION
 from ..engine import ACTIVATIONS, Network, parameter_counts
 from ..reference import ols, reference_answer
 from ..safe_text import plotly_literal
-from .style import CLASS_COLORS, MARKER_EDGE, NEURON, PROBABILITY_SCALE, TRAIN, base_layout, compact, padded_range
+from .style import ALL_POINTS, CLASS_COLORS, MARKER_EDGE, NEURON, PROBABILITY_SCALE, base_layout, compact, padded_range
 
 CURVE_POINTS = 200
 MAX_RESIDUALS = 60  # draw the error of each point as a segment up to this many points
@@ -171,8 +171,8 @@ def _number(value: float) -> str:
 
 def _points(x, y, task: str) -> list[dict]:
     if task != CLASSIFICATION:
-        return [{"type": "scatter", "mode": "markers", "name": "data", "x": compact(x), "y": compact(y),
-                 "marker": {"color": TRAIN, "size": 10, "line": {"width": 1, "color": MARKER_EDGE}},
+        return [{"type": "scatter", "mode": "markers", "name": "all points", "x": compact(x), "y": compact(y),
+                 "marker": {"color": ALL_POINTS, "size": 10, "line": {"width": 1, "color": MARKER_EDGE}},
                  "hovertemplate": "x = %{x}<br>y = %{y}<extra>data</extra>"}]
     traces = []
     for label in (0, 1):

@@ -11,6 +11,7 @@ from ..engine import evenly_spaced
 
 TRAIN = "#1f77b4"  # blue
 VALIDATION = "#ff7f0e"  # orange
+ALL_POINTS = "#8c8c8c"  # grey: every point of a dataset, where no train/validation split applies (set weights by hand)
 NEURON = "#d62728"  # red: the neuron's current prediction
 EXACT = "#2ca02c"  # green: the closed-form answer
 PATH = "#ff4b4b"

@@ -91,7 +91,8 @@ def _table_caption(race: Race) -> str:
     return (f"“Reached the optimum at update” is the first update after which the loss over the whole training set "
             f"has come {100 - WITHIN * 100:g} % of the way from the shared start L0 = {start:.4g} down to the optimum "
             f"L* = {optimum:.4g} ({source}): L ≤ L* + {WITHIN * 100:g} % · (L0 − L*) = {race.threshold:.4g}, "
-            "checked after every update. “Exploded at update”: the update that made the loss explode.")
+            "checked after every update; a racer can reach it and bounce out again (compare its final loss). "
+            "“Exploded at update”: the update that made the loss explode.")
 
 
 @st.fragment
