@@ -113,8 +113,13 @@ def _render_comparison(exp: Experiment, reference) -> None:
     gap = float(np.linalg.norm(w - reference[0]))
     how = f"{method.name} by {method.source}, on the training data"
     scaled = " Features are standardized, so the weights compare across features." if exp.scaler is not None else ""
+    still = np.ptp(exp.X_train, axis=0) == 0  # (p,) inputs that never change
+    zero = bool(np.all(exp.X_train[0, still] == 0))
+    never = (f" {int(still.sum())} input(s) never change in the training data, so their weight makes no difference to "
+             "the loss of its own: the exact answer shows 0 for them" + (", and the neuron keeps its starting weight "
+             "(with x = 0 their gradient is 0)." if zero else ".") if still.any() else "")
     st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; green: the exact optimum ({how}). "
-               f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}")
+               f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}{never}")
 
 
 # --- Digits ---------------------------------------------------------------------------------------

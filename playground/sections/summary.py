@@ -100,8 +100,7 @@ def render(exp: Experiment, reference) -> None:
         columns[1].metric(f"Validation loss{at}", readable(end.val_loss))
     for column, part, result in ((columns[2], "Train", end.train_score), (columns[3], "Validation", end.val_score)):
         if result:
-            column.metric(f"{part} {result[0]}{at}", readable(result[1], 3) if abs(result[1]) < 1 else
-                          readable(result[1]))
+            column.metric(f"{part} {result[0]}{at}", score_text(result[1]))
     if reference is not None:
         _render_reference(exp, reference)
     else:
@@ -123,6 +122,11 @@ def original_units_equation(exp: Experiment) -> str:
     return (f"x is standardized, x′ = (x − {readable(mean)}) / {readable(scale)}, so w = {readable(w)} is per "
             f"standard deviation of {name}; in {name}'s own units the neuron is ŷ = "
             + (f"{g}({inner})" if g else inner))
+
+
+def score_text(value: float) -> str:
+    """An accuracy or R² as the summary writes it: three decimals (0.914, 1.000), or in full when huge."""
+    return f"{value:.3f}".replace("-", "−") if abs(value) < 10 else readable(value)
 
 
 def _render_reference(exp: Experiment, reference) -> None:
