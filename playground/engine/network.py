@@ -11,6 +11,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, Loss, output_loss_and_delta
+from .regularizers import REGULARIZERS, weight_penalty
 
 
 def parameter_counts(n_features: int, hidden: tuple[int, ...] = ()) -> list[int]:
@@ -92,3 +93,14 @@ class Network:
                 z_prev, a_prev = cache[layer - 1]
                 delta = (delta @ self.weights[layer].T) * self.hidden_activation.df(z_prev, a_prev)
         return value
+
+    def weight_penalty(self, regularization: str, rate: float) -> float:
+        """λ·Σ r(w) over the weights of every layer, biases excluded (see regularizers.py)."""
+        return weight_penalty(self.weights, regularization, rate)
+
+    def add_penalty_gradient(self, regularization: str, rate: float) -> float:
+        """Add λ·dr/dw to the weight gradients in `self.grads`; return the penalty λ·Σ r(w)."""
+        derivative = REGULARIZERS[regularization].df
+        for W, grad in zip(self.weights, self.weight_grads):
+            grad += rate * derivative(W)
+        return self.weight_penalty(regularization, rate)
