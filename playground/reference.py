@@ -1,4 +1,13 @@
-"""Closed-form or library answers to compare the neuron with: OLS and logistic regression."""
+"""Closed-form or library answers to compare the neuron with: OLS, ridge, lasso and logistic regression.
+
+With a weight penalty (engine/regularizers.py) the answer is the optimum of the same objective the
+engine descends, the intercept unpenalised: mean loss + λ·Σw² (l2) or + λ·Σ|w| (l1). Each library's
+own objective is converted to it:
+    ridge      mean((Xw + b − y)²) + λ‖w‖²    solved in closed form on centred data
+    lasso      sklearn's 1/(2n)‖y − Xw − b‖² + α‖w‖₁ is half ours with α = λ/2
+    logistic   sklearn's C·Σ log-loss + ½‖w‖² (l2) or + ‖w‖₁ (l1) is n·C times ours with
+               C = 1/(2nλ) (l2) or C = 1/(nλ) (l1)
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,12 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import Lasso, LogisticRegression
 from threadpoolctl import threadpool_limits
+
+from .engine.regularizers import effective
 
 
 def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -20,46 +32,125 @@ def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef[:-1], float(coef[-1])
 
 
+def ridge(X: np.ndarray, y: np.ndarray, rate: float) -> tuple[np.ndarray, float]:
+    """Weights (p,) and intercept minimising mean((Xw + b − y)²) + λ‖w‖²: (XcᵀXc/n + λI) w = Xcᵀyc/n."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    y = np.asarray(y, dtype=np.float64)
+    x_mean, y_mean = X.mean(axis=0), y.mean()  # (p,), float: centring leaves the intercept unpenalised
+    Xc, yc = X - x_mean, y - y_mean  # (n, p), (n,)
+    with threadpool_limits(limits=1):
+        w = np.linalg.solve(Xc.T @ Xc / len(y) + rate * np.eye(X.shape[1]), Xc.T @ yc / len(y))  # (p,)
+    return w, float(y_mean - x_mean @ w)
+
+
 MAX_ITERATIONS = 500  # L-BFGS steps; well-posed problems here converge in far fewer
+PASS_BUDGET = 3e8  # data elements visited by coordinate descent (lasso) or SAGA (l1 logistic): ≈ 2 s at most
+MAX_PASSES = 100_000
+OPTIMALITY_TOLERANCE = 1e-6  # largest |subgradient| of the objective accepted at an l1 logistic optimum
 
 
-def logistic(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """Unpenalised logistic-regression weights (p,) and intercept: the optimum of sigmoid + cross-entropy.
+def _passes(X: np.ndarray) -> int:
+    """How many passes over X an iterative solver may make within PASS_BUDGET (digits: ≈ 3,000)."""
+    return int(min(MAX_PASSES, PASS_BUDGET // max(X.size, 1)))
 
-    None unless y holds exactly two classes, on separable classes (their best weights are infinite), or
-    when scikit-learn does not converge.
+
+def lasso(X: np.ndarray, y: np.ndarray, rate: float) -> tuple[np.ndarray, float] | None:
+    """Weights (p,) and intercept minimising mean((Xw + b − y)²) + λ‖w‖₁, by scikit-learn's Lasso (α = λ/2).
+
+    None when coordinate descent does not converge.
+    """
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            model = Lasso(alpha=rate / 2.0, tol=1e-12, max_iter=_passes(X)).fit(X, y)
+        except ConvergenceWarning:
+            return None
+    return model.coef_.copy(), float(model.intercept_)
+
+
+def logistic(X: np.ndarray, y: np.ndarray, regularization: str = "none",
+             rate: float = 0.0) -> tuple[np.ndarray, float] | None:
+    """Logistic-regression weights (p,) and intercept: the optimum of sigmoid + cross-entropy (+ λ·penalty).
+
+    None unless y holds exactly two classes, when scikit-learn does not converge, and without a penalty
+    on separable classes (their best weights are infinite; a penalty keeps the optimum finite).
     """
     if len(np.unique(y)) != 2:
         return None
+    regularization, rate = effective(regularization, rate)
     X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    n = len(y)
+    if regularization == "none":
+        options = dict(C=np.inf, tol=1e-12, max_iter=MAX_ITERATIONS)
+    elif regularization == "l2":
+        options = dict(C=1.0 / (2.0 * n * rate), l1_ratio=0.0, tol=1e-12, max_iter=MAX_ITERATIONS)
+    else:  # l1: only SAGA has both an l1 penalty and an unpenalised intercept
+        options = dict(C=1.0 / (n * rate), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=_passes(X))
     # One BLAS thread: threaded BLAS stalls on a busy 2-core server (seen: 1.3 s becoming 30 s on digits).
     with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            model = LogisticRegression(C=np.inf, tol=1e-12, max_iter=MAX_ITERATIONS).fit(X, y)
+            model = LogisticRegression(**options).fit(X, y)
         except ConvergenceWarning:
             return None
-    if model.score(X, y) == 1.0:  # perfectly separable: the likelihood keeps growing with |w|
+    w, b = model.coef_[0].copy(), float(model.intercept_[0])
+    if regularization == "none" and model.score(X, y) == 1.0:  # separable: the likelihood grows with |w|
         return None
-    return model.coef_[0], float(model.intercept_[0])
+    if regularization == "l1":
+        if not w.any():  # SAGA stops once w stays 0, before b settles: b of the intercept-only model
+            b = float(np.log(y.mean() / (1.0 - y.mean())))
+        if _l1_logistic_optimality_gap(X, y, w, b, rate) > OPTIMALITY_TOLERANCE:
+            return None
+    return w, b
+
+
+def _l1_logistic_optimality_gap(X, y, w, b, rate) -> float:
+    """Largest violation of the optimality conditions of mean log-loss + λ‖w‖₁ at (w, b)."""
+    residual = expit(X @ w + b) - y  # (n,)
+    gradient = X.T @ residual / len(y)  # (p,) of the mean log-loss
+    free = np.where(w != 0, np.abs(gradient + rate * np.sign(w)), np.maximum(np.abs(gradient) - rate, 0.0))
+    return float(max(free.max(initial=0.0), abs(residual.mean())))
 
 
 class Method(NamedTuple):
-    """How the exact answer for one (activation, loss) pair is found."""
+    """How the exact answer for one (activation, loss) pair is found, without and with a weight penalty."""
 
     name: str  # what the page calls it
     source: str  # where the numbers come from
-    solve: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float] | None]
+    solve: Callable[..., tuple[np.ndarray, float] | None]  # (X, y), or (X, y, λ) for a penalised method
+    penalized: dict[str, Method] = {}  # regularization ("l1", "l2") -> its method
 
 
-# The single neurons with a known optimum: (activation, loss) -> its method.
+# The single neurons with a known optimum: (activation, loss) -> its method, and with each penalty.
 METHODS: dict[tuple[str, str], Method] = {
-    ("linear", "mse"): Method("least squares", "np.linalg.lstsq", ols),
-    ("sigmoid", "bce"): Method("logistic regression", "scikit-learn", logistic),
+    ("linear", "mse"): Method("least squares", "np.linalg.lstsq", ols, {
+        "l2": Method("ridge", "closed form", ridge),
+        "l1": Method("lasso", "scikit-learn", lasso),
+    }),
+    ("sigmoid", "bce"): Method("logistic regression", "scikit-learn", logistic, {
+        "l2": Method("L2-penalised logistic regression", "scikit-learn",
+                     lambda X, y, rate: logistic(X, y, "l2", rate)),
+        "l1": Method("L1-penalised logistic regression", "scikit-learn",
+                     lambda X, y, rate: logistic(X, y, "l1", rate)),
+    }),
 }
 
 
-def reference_answer(X, y, activation: str, loss: str) -> tuple[np.ndarray, float] | None:
-    """The exact optimum a single neuron should reach, when one is known in closed form."""
+def method_for(activation: str, loss: str, regularization: str = "none",
+               regularization_rate: float = 0.0) -> Method | None:
+    """How the exact answer of this single neuron and penalty is found; None when there is no method."""
     method = METHODS.get((activation, loss))
-    return None if method is None else method.solve(X, y)
+    regularization, _ = effective(regularization, regularization_rate)
+    return method if method is None or regularization == "none" else method.penalized[regularization]
+
+
+def reference_answer(X, y, activation: str, loss: str, regularization: str = "none",
+                     regularization_rate: float = 0.0) -> tuple[np.ndarray, float] | None:
+    """The exact optimum a single neuron should reach (of its penalised objective), when one is known."""
+    method = method_for(activation, loss, regularization, regularization_rate)
+    if method is None:
+        return None
+    if effective(regularization, regularization_rate)[0] == "none":
+        return method.solve(X, y)
+    return method.solve(X, y, float(regularization_rate))
