@@ -22,7 +22,9 @@ and left RMSProp and Adam far from the optimum after the page's default 30 epoch
 
 "Steps to reach 1 % of the optimum" is the first recorded step whose full-training-set loss L
 satisfies L ≤ L* + 1 % · |L*|. L* is the loss of the exact answer when one is given (a single
-neuron with a closed form), else the best final training loss among the racers. The engine records
+neuron with a closed form), else the best final training loss among the racers. With a weight
+penalty every "loss" here is the objective the racers descend, data loss + λ·Σ r(w), and the
+exact answer is the penalised optimum. The engine records
 the full training loss only per epoch, so the race evaluates it at up to `MAX_LOSS_FRAMES` recorded
 frames, evenly spaced (all of them for short runs), in one vectorised pass per chunk of frames.
 """
@@ -57,7 +59,7 @@ class Racer:
     learning_rate: float
     history: History
     loss_steps: np.ndarray  # (K,) steps at which the full training loss was evaluated
-    step_loss: np.ndarray  # (K,) full training-set loss at those steps
+    step_loss: np.ndarray  # (K,) full training-set objective at those steps (data loss + penalty)
 
     @property
     def label(self) -> str:
@@ -70,7 +72,7 @@ class Race:
     """The four racers, the optimum loss they race to, and where that optimum comes from."""
 
     racers: tuple[Racer, ...]
-    optimum_loss: float | None  # None when no racer has a finite final loss
+    optimum_loss: float | None  # objective L*; None when no racer has a finite final loss
     optimum_source: str  # EXACT_OPTIMUM or BEST_FINAL
     typical: bool  # True: each racer used TYPICAL_LEARNING_RATES
 
@@ -87,14 +89,15 @@ def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str
 
 
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Loss over all of X (n, p), y (n,) with the parameters of each frame, by the engine; (len(frames),)."""
+    """Objective (loss + weight penalty) over all of X (n, p), y (n,) at each frame, by the engine; (len(frames),)."""
     net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
                   history.loss)
     losses = np.empty(len(frames))
     with np.errstate(all="ignore"):
         for i, frame in enumerate(frames):
             net.params[:] = history.params[frame]
-            losses[i] = net.loss_value(X, y)
+            losses[i] = net.loss_value(X, y) + net.weight_penalty(history.regularization,
+                                                                   history.regularization_rate)
     return losses
 
 
@@ -107,14 +110,16 @@ def steps_to_reach(steps: np.ndarray, losses: np.ndarray, optimum: float, within
 
 
 def exact_loss(exp, reference) -> float | None:
-    """Training loss of the exact answer (w, b) for a single neuron, or None without one."""
+    """Training objective (loss + weight penalty) of the exact answer (w, b) for a single neuron, or None."""
     if reference is None or len(exp.history.sizes) != 2:
         return None
+    h = exp.history
     net = Network(exp.X_train.shape[1], (), exp.settings.activation, loss=exp.loss)
     net.params[:-1] = np.asarray(reference[0], dtype=np.float64).reshape(-1)
     net.params[-1] = float(reference[1])
     with np.errstate(all="ignore"):
-        return net.loss_value(exp.X_train, exp.y_train)
+        return net.loss_value(exp.X_train, exp.y_train) + net.weight_penalty(h.regularization,
+                                                                               h.regularization_rate)
 
 
 def run_racer(exp, optimizer: str, learning_rate: float) -> History:
@@ -134,7 +139,7 @@ def run_race(exp, reference=None, typical: bool = False) -> Race:
         racers.append(Racer(optimizer, lr, history, history.step[frames], losses))
     optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM
     if optimum is None or not np.isfinite(optimum):
-        finals = [r.history.train_loss[-1] for r in racers if np.isfinite(r.history.train_loss[-1])]
+        finals = [r.history.objective[-1] for r in racers if np.isfinite(r.history.objective[-1])]
         optimum, source = (float(min(finals)) if finals else None), BEST_FINAL
     return Race(tuple(racers), optimum, source, typical)
 
