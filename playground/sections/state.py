@@ -115,16 +115,19 @@ def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_reference(X: np.ndarray, y: np.ndarray, activation: str, loss: str):
-    """The closed-form answer for a single neuron on this data, cached on the data's content."""
-    return reference_answer(X, y, activation, loss)
+def cached_reference(X: np.ndarray, y: np.ndarray, activation: str, loss: str, regularization: str = "none",
+                     regularization_rate: float = 0.0):
+    """The exact answer for a single neuron on this data (and penalty), cached on the data's content."""
+    return reference_answer(X, y, activation, loss, regularization, regularization_rate)
 
 
 def reference_for(exp: Experiment):
-    """The exact (w, b) a single neuron should reach, or None (hidden layers, no closed form)."""
+    """The exact (w, b) a single neuron should reach — the optimum of its penalised objective — or None."""
     if exp.settings.hidden:
         return None
-    return cached_reference(exp.X_train, exp.y_train, exp.settings.activation, exp.loss)
+    h = exp.history
+    return cached_reference(exp.X_train, exp.y_train, exp.settings.activation, exp.loss, h.regularization,
+                            h.regularization_rate)
 
 
 def experiment_or_message(current: Settings) -> Experiment | None:
