@@ -16,6 +16,7 @@ from playground.race import exact_loss, run_race
 from playground.reference import METHODS, lasso, logistic, method_for, ols, reference_answer, ridge
 from playground.sections.state import cached_reference, reference_for
 from playground.settings import Settings
+from playground.stepthrough import explain_step
 
 PENALTIES = ("l1", "l2")
 
@@ -416,3 +417,20 @@ def test_the_race_compares_objectives_with_the_penalised_optimum():
 def test_the_rate_ladder_starts_at_zero_and_snaps_link_values(raw, expected, notice):
     settings, notices = Settings.from_query({"regularization_rate": raw})
     assert settings.regularization_rate == expected and bool(notices) == notice
+
+
+@pytest.mark.parametrize("regularization", PENALTIES)
+def test_the_step_through_replays_the_penalised_run_and_splits_its_gradient(regularization):
+    exp = _experiment(dataset="sine", hidden_layers=1, hidden_units=3, batch_size=16,
+                      regularization=regularization, regularization_rate=0.1)
+    h = exp.history
+    detail = explain_step(exp, 7)
+    np.testing.assert_array_equal(detail.params_after, h.params[7])  # every update is a frame here
+    net = h.network(6)
+    net.loss_and_gradient(detail.X_batch, detail.y_batch[:, None])  # the data gradient alone
+    np.testing.assert_allclose(detail.grads, net.grads + detail.penalty_grads, rtol=1e-12, atol=1e-15)
+    weights = np.r_[0:3, 6:9]  # layout 1 → 3 → 1: W1 (1, 3), b1 (3,), W2 (3, 1), b2 (1,)
+    derivative = 2 * h.params[6, weights] if regularization == "l2" else np.sign(h.params[6, weights])
+    np.testing.assert_array_equal(detail.penalty_grads[weights], 0.1 * derivative)
+    np.testing.assert_array_equal(np.delete(detail.penalty_grads, weights), 0.0)  # the biases
+    assert detail.penalty == pytest.approx(0.1 * _textbook_penalty(net.weights, regularization), rel=1e-12)

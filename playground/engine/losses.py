@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .activations import Activation, sigmoid
+from .activations import Activation
 
 EPS = 1e-7  # Keras's backend epsilon for clipping probabilities
 
@@ -31,6 +31,11 @@ def _mse(a: np.ndarray, y: np.ndarray) -> float:
     return float(np.vdot(err, err)) / err.size
 
 
+def _mean(values: np.ndarray) -> float:
+    """np.mean's result (the same pairwise sum, then / count) without its wrapper's cost per call."""
+    return float(np.add.reduce(values, axis=None)) / values.size
+
+
 def bce_per_point(a: np.ndarray, y: np.ndarray) -> np.ndarray:
     """-(y·log p + (1 - y)·log(1 - p)) with p = a clipped to [EPS, 1 - EPS], elementwise."""
     p = np.clip(a, EPS, 1.0 - EPS)
@@ -39,7 +44,14 @@ def bce_per_point(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def bce_logits_per_point(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """max(z, 0) - y·z + log(1 + e^-|z|): cross-entropy of sigmoid(z), exact for any z, elementwise."""
-    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
+    tail = np.abs(z)
+    np.negative(tail, out=tail)
+    np.exp(tail, out=tail)
+    np.log1p(tail, out=tail)  # log(1 + e^-|z|), in place
+    loss = np.maximum(z, 0.0)
+    loss -= y * z
+    loss += tail
+    return loss
 
 
 def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -50,14 +62,14 @@ def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 LOSSES: dict[str, Loss] = {
     "mse": Loss("mse", _mse, lambda a, y: (2.0 / a.size) * (a - y)),
-    "bce": Loss("bce", lambda a, y: float(np.mean(bce_per_point(a, y))), _bce_grad),
+    "bce": Loss("bce", lambda a, y: _mean(bce_per_point(a, y)), _bce_grad),
 }
 
 
 def output_loss_and_delta(
     z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, loss: Loss
 ) -> tuple[float, np.ndarray]:
-    """Loss value and dL/dz (m, 1) at the output neuron, fusing sigmoid with cross-entropy."""
+    """Loss value and dL/dz (m, 1) at the output neuron, fusing sigmoid with cross-entropy (a = sigmoid(z))."""
     if loss.name == "bce" and activation.name == "sigmoid":
-        return float(np.mean(bce_logits_per_point(z, y))), (sigmoid(z) - y) / z.size
+        return _mean(bce_logits_per_point(z, y)), (a - y) / z.size
     return loss.f(a, y), loss.df(a, y) * activation.df(z, a)

@@ -174,11 +174,12 @@ class TrainingRun:
 
     def _run(self, progress) -> History:
         net, optimizer = self.net, self.optimizer
-        penalized = self.regularization != "none"
+        params, grads, last_batch = net.params, net.grads, self.steps_per_epoch - 1
         total_steps = self.epochs * self.steps_per_epoch
-        record_steps = evenly_spaced(total_steps + 1, MAX_FRAMES + 1)  # steps whose state is recorded
-        frame_params = np.empty((record_steps.size, net.n_params))  # (F, P)
-        frame_loss = np.empty(record_steps.size)  # (F,)
+        record_steps = evenly_spaced(total_steps + 1, MAX_FRAMES + 1).tolist()  # steps whose state is recorded
+        thinned = len(record_steps) < total_steps + 1  # else every state is a frame, the one before a bad update too
+        frame_params = np.empty((len(record_steps), net.n_params))  # (F, P)
+        frame_loss = np.empty(len(record_steps))  # (F,)
         train_loss, val_loss, epoch_end_step = [self._full_loss(self.X, self.y)], [], [0]
         penalty = [self._penalty()]
         if self.validation is not None:
@@ -191,22 +192,19 @@ class TrainingRun:
         if not train_loss[0] + penalty[0] <= limit:
             diverged_at = 0
         for epoch, batch, X_batch, y_batch in self.batches() if diverged_at is None else ():
-            batch_loss = net.loss_and_gradient(X_batch, y_batch)
-            if penalized:
-                objective = batch_loss + net.add_penalty_gradient(self.regularization, self.regularization_rate)
-            else:
-                objective = batch_loss
-            if not objective <= limit:  # also catches NaN: this state was reached by a bad update
+            batch_loss, batch_penalty = self.batch_gradient(X_batch, y_batch)
+            if not batch_loss + batch_penalty <= limit:  # also catches NaN: this state was reached by a bad update
                 diverged_at = step
                 break
-            previous[:] = net.params
+            if thinned:
+                previous[:] = params
             previous_loss, state_loss = state_loss, batch_loss
-            optimizer.step(net.params, net.grads)
+            optimizer.step(params, grads)
             step += 1
-            if next_record < record_steps.size and record_steps[next_record] == step:
-                frame_params[n_frames], frame_loss[n_frames] = net.params, batch_loss
+            if next_record < len(record_steps) and record_steps[next_record] == step:
+                frame_params[n_frames], frame_loss[n_frames] = params, batch_loss
                 n_frames, next_record = n_frames + 1, next_record + 1
-            if batch == self.steps_per_epoch - 1:
+            if batch == last_batch:
                 train_loss.append(self._full_loss(self.X, self.y))
                 penalty.append(self._penalty())
                 epoch_end_step.append(step)
@@ -217,7 +215,7 @@ class TrainingRun:
                     break
                 if progress is not None:
                     progress(epoch / self.epochs)
-        steps = record_steps[:n_frames]
+        steps = np.array(record_steps[:n_frames])
         if diverged_at is not None:
             # Keep only states before the bad update; the state just before it becomes the last frame.
             keep = int(np.searchsorted(steps, diverged_at))
@@ -250,6 +248,13 @@ class TrainingRun:
             regularization=self.regularization,
             regularization_rate=self.regularization_rate,
         )
+
+    def batch_gradient(self, X_batch: np.ndarray, y_batch: np.ndarray) -> tuple[float, float]:
+        """(data loss, penalty) on a batch X (m, p), y (m, 1); writes the gradient of their sum into net.grads."""
+        loss = self.net.loss_and_gradient(X_batch, y_batch)
+        if self.regularization == "none":
+            return loss, 0.0
+        return loss, self.net.add_penalty_gradient(self.regularization, self.regularization_rate)
 
     def _full_loss(self, X: np.ndarray, y: np.ndarray) -> float:
         return self.net.loss_value(X, y)
