@@ -62,6 +62,7 @@ def test_penalised_gradient_equals_central_differences(activation, loss, hidden,
     expected_penalty = rate * _textbook_penalty(net.weights, regularization)
     assert value - net.loss_value(X, y_col[:, 0]) == pytest.approx(expected_penalty, rel=1e-12)
     _objective_and_gradient(net, X, y_col, regularization, rate)  # the gradients at the unperturbed point
+    assert net.add_penalty_gradient(regularization, rate) == net.weight_penalty(regularization, rate)  # one penalty
     unpenalised = Network(3, hidden, activation, loss=loss)
     unpenalised.params[:] = net.params
     unpenalised.loss_and_gradient(X, y_col)
@@ -157,7 +158,7 @@ def test_training_equals_a_textbook_numpy_loop_with_the_same_penalty(regularizat
     assert h.objective[-1] == h.train_loss[-1] + h.penalty[-1]
 
 
-@pytest.mark.parametrize("regularization", PENALTIES)
+@pytest.mark.parametrize("regularization", ["none", *PENALTIES])
 def test_training_equals_pytorch_with_the_penalty_in_its_loss(regularization):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(14)
@@ -177,7 +178,8 @@ def test_training_equals_pytorch_with_the_penalty_in_its_loss(regularization):
     model = torch.nn.Sequential(hidden, torch.nn.ReLU(), output)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     Xt, yt = torch.tensor(X), torch.tensor(y)[:, None]
-    norm = (lambda W: (W**2).sum()) if regularization == "l2" else (lambda W: W.abs().sum())
+    norm = {"none": lambda W: 0.0 * W.sum(), "l2": lambda W: (W**2).sum(),
+            "l1": lambda W: W.abs().sum()}[regularization]
     trajectory = []
     for _ in range(6):
         for s in range(0, len(y), 16):

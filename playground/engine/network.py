@@ -110,8 +110,9 @@ class Network:
         return flat
 
     def add_penalty_gradient(self, regularization: str, rate: float) -> float:
-        """Add λ·dr/dw to the weight gradients in `self.grads`; return the penalty λ·Σ r(w)."""
-        derivative = REGULARIZERS[regularization].df
+        """Add λ·dr/dw to the weight gradients in `self.grads`; return the penalty λ·Σ r(w) (= `weight_penalty`)."""
+        r, total = REGULARIZERS[regularization], 0.0
         for W, grad in zip(self.weights, self.weight_grads):
-            grad += rate * derivative(W)
-        return self.weight_penalty(regularization, rate)
+            grad += rate * r.df(W)
+            total += float(r.f(W).sum())
+        return rate * total
