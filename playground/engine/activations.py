@@ -23,11 +23,8 @@ class Activation(NamedTuple):
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    """1 / (1 + e^-z) = exp(-log(1 + e^-z)), computed without overflow for any z."""
-    a = np.negative(z)
-    np.logaddexp(0.0, a, out=a)  # log(1 + e^-z), in place: one array for the whole formula
-    np.negative(a, out=a)
-    return np.exp(a, out=a)
+    """1 / (1 + e^-z), computed without overflow for any z."""
+    return np.exp(-np.logaddexp(0.0, -z))
 
 
 def _leaky_relu(z: np.ndarray) -> np.ndarray:

@@ -44,14 +44,7 @@ def bce_per_point(a: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def bce_logits_per_point(z: np.ndarray, y: np.ndarray) -> np.ndarray:
     """max(z, 0) - y·z + log(1 + e^-|z|): cross-entropy of sigmoid(z), exact for any z, elementwise."""
-    tail = np.abs(z)
-    np.negative(tail, out=tail)
-    np.exp(tail, out=tail)
-    np.log1p(tail, out=tail)  # log(1 + e^-|z|), in place
-    loss = np.maximum(z, 0.0)
-    loss -= y * z
-    loss += tail
-    return loss
+    return np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))
 
 
 def _bce_grad(a: np.ndarray, y: np.ndarray) -> np.ndarray:
