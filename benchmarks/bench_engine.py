@@ -2,12 +2,15 @@
 
 Run from the repository root:
 
-    python benchmarks/bench_engine.py
+    python benchmarks/bench_engine.py                  # everything
+    python benchmarks/bench_engine.py digits landscape # only some parts: seed000, large, digits, landscape
 
 1. Training: `playground.engine.train` vs a bare matrix-form NumPy loop doing the same maths and the
    same bookkeeping, vs an idiomatic PyTorch CPU loop (skipped if torch is not installed), on
-   (a) seed 000's workload (n=100, one feature, Adam lr 0.6, 30 epochs, batch 32) and
-   (b) n=100,000 x 10 features, Adam lr 0.01, 2 epochs, batch 32.
+   (a) seed 000's workload (n=100, one feature, linear + MSE, Adam lr 0.6, 30 epochs, batch 32),
+   (b) n=100,000 x 10 features, linear + MSE, Adam lr 0.01, 2 epochs, batch 32 and
+   (c) seed 002's digits lesson (the page's training split, 64 raw pixels, odd vs even; sigmoid +
+       cross-entropy, Adam lr 0.01, 20 epochs, batch 32): many small steps, where per-step overhead shows.
 2. Landscape: `playground.landscape.loss_grid` vs the seed notebook's Python double loop and vs a
    chunked broadcast evaluation.
 3. A summary table of every ratio with its target.
@@ -25,7 +28,9 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -34,7 +39,9 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from playground.engine import MAX_FRAMES, train  # noqa: E402
+from playground.experiment import load_dataset, split  # noqa: E402
 from playground.landscape import loss_grid  # noqa: E402
+from playground.settings import Settings  # noqa: E402
 
 try:
     import torch
@@ -113,6 +120,13 @@ def large_workload(n: int = 100_000, p: int = 10) -> tuple[np.ndarray, np.ndarra
     return X, y
 
 
+def digits_workload() -> tuple[np.ndarray, np.ndarray]:
+    """Seed 002's digits lesson: the page's 80 % training split, 64 raw pixels (0–16), y = odd (1) / even (0)."""
+    settings = Settings(dataset="digits", digit_target="odd", validation_split=0.2, seed=0)
+    X_train, _, y_train, _ = split(load_dataset(settings), settings)
+    return np.ascontiguousarray(X_train, dtype=np.float64), np.asarray(y_train, dtype=np.float64)
+
+
 def initial_params(p: int, seed: int = 0) -> tuple[np.ndarray, float]:
     """Glorot-uniform weights (p,) and zero bias: the same starting point for all three loops."""
     limit = np.sqrt(6.0 / (p + 1))
@@ -122,12 +136,17 @@ def initial_params(p: int, seed: int = 0) -> tuple[np.ndarray, float]:
 # ---------------------------------------------------------------------------------------------- the loops
 
 
-def run_engine(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
+def run_engine(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0, activation="linear", loss="mse", **penalty):
     h = train(
-        X, y, activation="linear", loss="mse", optimizer="adam", learning_rate=lr, batch_size=batch_size,
-        epochs=epochs, shuffle=shuffle, seed=seed, init=(w0, b0),
+        X, y, activation=activation, loss=loss, optimizer="adam", learning_rate=lr, batch_size=batch_size,
+        epochs=epochs, shuffle=shuffle, seed=seed, init=(w0, b0), **penalty,
     )
     return h.w[-1].copy(), float(h.b[-1]), h
+
+
+def run_engine_logistic(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0, **penalty):
+    return run_engine(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed, activation="sigmoid", loss="bce",
+                      **penalty)
 
 
 def run_bare(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
@@ -173,7 +192,106 @@ def run_bare(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
     return W[:, 0].copy(), float(b[0]), (W_hist, b_hist, loss_hist, np.array(train_loss))
 
 
-def run_torch(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
+def run_bare_logistic(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
+    """The same loop for a sigmoid neuron with cross-entropy computed from the logit z (as the engine does)."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    n, p = X.shape
+    y_col = y[:, None]
+    W = np.asarray(w0, dtype=np.float64).reshape(p, 1).copy()  # (p, 1)
+    b = np.array([b0], dtype=np.float64)  # (1,)
+    mW, vW, mb, vb = np.zeros_like(W), np.zeros_like(W), np.zeros_like(b), np.zeros_like(b)
+    steps_per_epoch = -(-n // batch_size)
+    total = epochs * steps_per_epoch
+    W_hist, b_hist, loss_hist = np.empty((total + 1, p)), np.empty(total + 1), np.empty(total + 1)
+
+    def cross_entropy(z, y_col):  # mean of max(z, 0) − y·z + log(1 + e^−|z|)
+        return float(np.mean(np.maximum(z, 0.0) - y_col * z + np.log1p(np.exp(-np.abs(z)))))
+
+    train_loss = [cross_entropy(X @ W + b, y_col)]
+    W_hist[0], b_hist[0], loss_hist[0] = W[:, 0], b[0], train_loss[0]
+    rng = np.random.default_rng(seed)
+    t = 0
+    for _ in range(epochs):
+        if shuffle:
+            order = rng.permutation(n)
+            Xs, ys = X[order], y_col[order]
+        else:
+            Xs, ys = X, y_col
+        for start in range(0, n, batch_size):
+            Xb, yb = Xs[start : start + batch_size], ys[start : start + batch_size]
+            m = Xb.shape[0]
+            z = Xb @ W + b  # (m, 1)
+            batch_loss = cross_entropy(z, yb)
+            err = (1.0 / (1.0 + np.exp(-z)) - yb) / m  # dL/dz
+            gW = Xb.T @ err  # (p, 1)
+            gb = np.sum(err, axis=0)  # (1,)
+            t += 1
+            mW = beta1 * mW + (1 - beta1) * gW
+            vW = beta2 * vW + (1 - beta2) * gW * gW
+            mb = beta1 * mb + (1 - beta1) * gb
+            vb = beta2 * vb + (1 - beta2) * gb * gb
+            c1, c2 = 1 - beta1**t, 1 - beta2**t
+            W -= lr * (mW / c1) / (np.sqrt(vW / c2) + eps)
+            b -= lr * (mb / c1) / (np.sqrt(vb / c2) + eps)
+            W_hist[t], b_hist[t], loss_hist[t] = W[:, 0], b[0], batch_loss
+        train_loss.append(cross_entropy(X @ W + b, y_col))
+    return W[:, 0].copy(), float(b[0]), (W_hist, b_hist, loss_hist, np.array(train_loss))
+
+
+def run_lean_logistic(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
+    """As lean as plain NumPy gets: one flat (w, b) vector, Adam in place in buffers allocated once, the batch
+    loss as mean(log(1 + e^z) − y·z) and σ(z) = 1/(1 + e^−z); the same bookkeeping as the other loops."""
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    n, p = X.shape
+    theta = np.append(np.asarray(w0, dtype=np.float64), b0)  # (p + 1,): w then b
+    w, b = theta[:p], theta[p:]
+    grad = np.zeros(p + 1)  # (p + 1,)
+    grad_w, grad_b = grad[:p], grad[p:]
+    m, v, term, denominator = (np.zeros(p + 1) for _ in range(4))
+    steps_per_epoch = -(-n // batch_size)
+    total = epochs * steps_per_epoch
+    hist, loss_hist = np.empty((total + 1, p + 1)), np.empty(total + 1)
+
+    def cross_entropy(z, y):
+        return float(np.add.reduce(np.logaddexp(0.0, z) - y * z)) / z.size
+
+    train_loss = [cross_entropy(X @ w + b[0], y)]
+    hist[0], loss_hist[0] = theta, train_loss[0]
+    rng = np.random.default_rng(seed)
+    t = 0
+    for _ in range(epochs):
+        if shuffle:
+            order = rng.permutation(n)
+            Xs, ys = X[order], y[order]
+        else:
+            Xs, ys = X, y
+        for start in range(0, n, batch_size):
+            Xb, yb = Xs[start : start + batch_size], ys[start : start + batch_size]
+            z = Xb @ w + b[0]  # (m,)
+            batch_loss = cross_entropy(z, yb)
+            err = 1.0 / (1.0 + np.exp(-z))
+            err -= yb
+            err /= z.size  # dL/dz
+            np.matmul(err, Xb, out=grad_w)
+            grad_b[0] = np.add.reduce(err)
+            t += 1
+            m *= beta1
+            m += np.multiply(grad, 1 - beta1, out=term)
+            v *= beta2
+            np.multiply(grad, grad, out=term)
+            term *= 1 - beta2
+            v += term
+            np.divide(v, 1 - beta2**t, out=denominator)
+            np.sqrt(denominator, out=denominator)
+            denominator += eps
+            np.multiply(m, lr / (1 - beta1**t), out=term)
+            theta -= np.divide(term, denominator, out=term)
+            hist[t], loss_hist[t] = theta, batch_loss
+        train_loss.append(cross_entropy(X @ w + b[0], y))
+    return theta[:p].copy(), float(theta[p]), (hist, loss_hist, np.array(train_loss))
+
+
+def run_torch(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0, loss_fn=None):
     """Idiomatic PyTorch: nn.Linear, optim.Adam, MSELoss, manual batching with torch.randperm."""
     dtype = getattr(torch, TORCH_DTYPE)
     Xt, yt = X, y  # already tensors (converted once, outside the timing)
@@ -183,7 +301,7 @@ def run_torch(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
         model.weight.copy_(torch.as_tensor(w0, dtype=dtype).reshape(1, p))
         model.bias.fill_(b0)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = torch.nn.MSELoss()
+    loss_fn = loss_fn or torch.nn.MSELoss()
     gen = torch.Generator().manual_seed(seed)
     total = epochs * (-(-n // batch_size))
     W_hist, b_hist = torch.empty(total + 1, p, dtype=dtype), torch.empty(total + 1, dtype=dtype)
@@ -212,15 +330,39 @@ def run_torch(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
     return model.weight.detach()[0].numpy().copy(), float(model.bias.detach()[0]), (W_hist, b_hist, loss_hist)
 
 
+def run_torch_logistic(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed=0):
+    """The same with nn.BCEWithLogitsLoss: a sigmoid neuron with cross-entropy from the logit."""
+    return run_torch(X, y, w0, b0, lr, epochs, batch_size, shuffle, seed, loss_fn=torch.nn.BCEWithLogitsLoss())
+
+
+class Model(NamedTuple):
+    """A workload's model and the loops that train it."""
+
+    name: str
+    engine: Callable
+    bare: Callable  # straightforward NumPy: W and b apart, each formula one expression (allocating)
+    lean: Callable | None  # the leanest plain-NumPy loop, if timed too
+    torch: Callable
+    torch_target: float | None  # torch/engine should be at least this (None: for information)
+
+
+LINEAR_MSE = Model("linear + MSE", run_engine, run_bare, None, run_torch, 8.0)
+SIGMOID_BCE = Model("sigmoid + cross-entropy", run_engine_logistic, run_bare_logistic, run_lean_logistic,
+                    run_torch_logistic, None)
+
+
 # ---------------------------------------------------------------------------------------------- part 1
 
 
-def bench_training(label, X, y, lr, epochs, batch_size, repeats) -> None:
+def bench_training(label, X, y, lr, epochs, batch_size, repeats, model=LINEAR_MSE, penalty=None) -> None:
+    """Check the engine against the bare (and torch) loop, then time them interleaved; `penalty` (e.g.
+    {"regularization": "l2", "regularization_rate": 1e-3}) also times the engine with that weight penalty."""
+    name, run_engine, run_bare, run_torch = model.name, model.engine, model.bare, model.torch
     n, p = X.shape
     steps = epochs * (-(-n // batch_size))
     w0, b0 = initial_params(p)
     print(f"\n== 1{label[0]}. {label[1:]}")
-    print(f"   n={n:,} p={p} | linear + MSE | Adam lr {lr} | batch {batch_size} | {epochs} epochs | "
+    print(f"   n={n:,} p={p} | {name} | Adam lr {lr} | batch {batch_size} | {epochs} epochs | "
           f"{steps:,} steps | shuffle each epoch | median of {repeats} interleaved rounds (after 1 warm-up)")
     if steps > MAX_FRAMES:
         print(f"   note: the engine thins its recorded frames to {MAX_FRAMES + 1:,}; "
@@ -238,6 +380,10 @@ def bench_training(label, X, y, lr, epochs, batch_size, repeats) -> None:
     print(f"   check (shuffle=False, same init): engine vs bare  max|Δ final w,b| = {final_diff:.2e}, "
           f"max|Δ recorded w,b| = {traj_diff:.2e}, max|Δ losses| = {loss_diff:.2e}  -> {verdict(ok)}")
     record(f"{label[0]}: engine == bare (shuffle=False)", f"{final_diff:.1e}", "≤ 1e-9", verdict(ok))
+    if model.lean is not None:
+        wl, bl, (hist, _, _) = model.lean(X, y, w0, b0, lr, epochs, batch_size, False)
+        lean_diff = np.max(np.abs(h.params - hist[h.step]))
+        print(f"   check (shuffle=False, same init): engine vs lean  max|Δ recorded w,b| = {lean_diff:.2e}")
     if torch is not None:
         Xt = torch.as_tensor(X, dtype=getattr(torch, TORCH_DTYPE))
         yt = torch.as_tensor(y, dtype=getattr(torch, TORCH_DTYPE))[:, None]
@@ -251,27 +397,47 @@ def bench_training(label, X, y, lr, epochs, batch_size, repeats) -> None:
         "engine": lambda: run_engine(X, y, w0, b0, lr, epochs, batch_size, True),
         "bare": lambda: run_bare(X, y, w0, b0, lr, epochs, batch_size, True),
     }
+    if model.lean is not None:
+        fns["lean"] = lambda: model.lean(X, y, w0, b0, lr, epochs, batch_size, True)
+    if penalty is not None:
+        fns["engine+" + penalty["regularization"]] = lambda: run_engine(X, y, w0, b0, lr, epochs, batch_size, True,
+                                                                        **penalty)
     if torch is not None:
         fns["torch"] = lambda: run_torch(Xt, yt, w0, b0, lr, epochs, batch_size, True)
     times = timed_interleaved(fns, repeats)
     med = {name: statistics.median(ts) for name, ts in times.items()}
     us = 1e6 / steps
     for name, ts in times.items():
-        print(f"   {name:7s} : {med[name] * 1e3:9.2f} ms total  {med[name] * us:7.2f} µs/step  "
+        print(f"   {name:9s} : {med[name] * 1e3:9.2f} ms total  {med[name] * us:7.2f} µs/step  "
               f"(min {min(ts) * us:.2f}, max {max(ts) * us:.2f})")
     # Ratios: median over rounds of the within-round ratio (the calls of one round run back to back).
     r_bare = paired_ratio(times["engine"], times["bare"])
     print(f"   engine/bare  = {r_bare:5.2f}   (target ≤ 1.3)  {verdict(r_bare <= 1.3)}   "
           f"[ratio of medians {med['engine'] / med['bare']:.2f}]")
     record(f"{label[0]}: engine/bare", f"{r_bare:.2f}", "≤ 1.3", verdict(r_bare <= 1.3))
+    if model.lean is not None:
+        r_lean = paired_ratio(times["engine"], times["lean"])
+        print(f"   engine/lean  = {r_lean:5.2f}   (target ≤ 1.3)  {verdict(r_lean <= 1.3)}   "
+              f"[ratio of medians {med['engine'] / med['lean']:.2f}]")
+        record(f"{label[0]}: engine/lean", f"{r_lean:.2f}", "≤ 1.3", verdict(r_lean <= 1.3))
+    if penalty is not None:
+        key = "engine+" + penalty["regularization"]
+        r_penalty = paired_ratio(times[key], times["engine"])
+        print(f"   {key}/engine = {r_penalty:5.2f}   (the cost of the penalty, info)")
+        record(f"{label[0]}: {key}/engine", f"{r_penalty:.2f}", "-", "info")
+    target = model.torch_target
     if torch is None:
         print("   torch   : torch not installed, skipped")
-        record(f"{label[0]}: torch/engine", "n/a", "≥ 8", "SKIP (torch not installed)")
+        record(f"{label[0]}: torch/engine", "n/a", f"≥ {target:g}" if target else "-", "SKIP (torch not installed)")
         return
     r_torch = paired_ratio(times["torch"], times["engine"])
-    print(f"   torch/engine = {r_torch:5.2f}   (target ≥ 8)    {verdict(r_torch >= 8)}   "
+    if target is None:
+        print(f"   torch/engine = {r_torch:5.2f}   (info)   [ratio of medians {med['torch'] / med['engine']:.2f}]")
+        record(f"{label[0]}: torch/engine", f"{r_torch:.2f}", "-", "info")
+        return
+    print(f"   torch/engine = {r_torch:5.2f}   (target ≥ {target:g})    {verdict(r_torch >= target)}   "
           f"[ratio of medians {med['torch'] / med['engine']:.2f}]")
-    record(f"{label[0]}: torch/engine", f"{r_torch:.2f}", "≥ 8", verdict(r_torch >= 8))
+    record(f"{label[0]}: torch/engine", f"{r_torch:.2f}", f"≥ {target:g}", verdict(r_torch >= target))
 
 
 # ---------------------------------------------------------------------------------------------- part 2
@@ -373,14 +539,22 @@ def main() -> None:
     else:
         torch.set_num_threads(TORCH_THREADS)
         print(f"PyTorch {torch.__version__} on CPU, torch.set_num_threads({TORCH_THREADS}), "
-              f"dtype {TORCH_DTYPE}, nn.Linear + optim.Adam (defaults) + nn.MSELoss, "
+              f"dtype {TORCH_DTYPE}, nn.Linear + optim.Adam (defaults) + nn.MSELoss or nn.BCEWithLogitsLoss, "
               "batches by torch.randperm + slicing")
 
-    X, y = seed000_workload()
-    bench_training("aSeed 000 workload", X, y, lr=0.6, epochs=30, batch_size=32, repeats=7)
-    X, y = large_workload()
-    bench_training("bLarge workload", X, y, lr=0.01, epochs=2, batch_size=32, repeats=3)
-    bench_landscape()
+    parts = set(sys.argv[1:]) or {"seed000", "large", "digits", "landscape"}
+    if "seed000" in parts:
+        X, y = seed000_workload()
+        bench_training("aSeed 000 workload", X, y, lr=0.6, epochs=30, batch_size=32, repeats=7)
+    if "large" in parts:
+        X, y = large_workload()
+        bench_training("bLarge workload", X, y, lr=0.01, epochs=2, batch_size=32, repeats=3)
+    if "digits" in parts:
+        X, y = digits_workload()
+        bench_training("cDigits lesson (seed 002)", X, y, lr=0.01, epochs=20, batch_size=32, repeats=21,
+                       model=SIGMOID_BCE, penalty={"regularization": "l2", "regularization_rate": 1e-3})
+    if "landscape" in parts:
+        bench_landscape()
 
     print("\n== 3. Summary")
     widths = [max(len(row[k]) for row in SUMMARY) for k in range(4)]

@@ -143,8 +143,8 @@ def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_
         X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
         learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
         shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
-        hidden_activation=settings.hidden_activation,
-        validation=(X_val, y_val) if len(y_val) else None,
+        hidden_activation=settings.hidden_activation, regularization=settings.regularization,
+        regularization_rate=settings.regularization_rate, validation=(X_val, y_val) if len(y_val) else None,
     )
 
 

@@ -26,7 +26,9 @@ shared starting loss L0 down to the optimum L*, i.e. L ≤ L* + 1 % · (L0 − L
 single neuron with a closed form), else the best final training loss among the racers — then one racer
 reaches it by construction, at the latest on its last update. The step counted is the exact update: the
 loss is evaluated at every recorded update (all of them up to 2,000 updates); for longer, thinned runs the
-first recorded update that reached it is narrowed down to the exact update by replaying the run.
+first recorded update that reached it is narrowed down to the exact update by replaying the run. With a
+weight penalty every "loss" here is the objective the racers descend, data loss + λ·Σ r(w), and the exact
+answer is the penalised optimum.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pandas as pd
 
 from .engine import ACTIVATIONS, History, Network
 from .engine.losses import bce_logits_per_point, bce_per_point
+from .engine.regularizers import weight_penalty
 from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
 from .stepthrough import Replay
@@ -63,7 +66,7 @@ class Racer:
     learning_rate: float
     history: History
     loss_steps: np.ndarray  # (F,) the recorded steps (history.step)
-    step_loss: np.ndarray  # (F,) full training-set loss after those steps
+    step_loss: np.ndarray  # (F,) full training-set objective (data loss + penalty) after those steps
     reached: int | None = None  # the exact update after which L ≤ the race's threshold, or None
 
     @property
@@ -77,7 +80,7 @@ class Race:
     """The four racers, the optimum loss they race to, and where that optimum comes from."""
 
     racers: tuple[Racer, ...]
-    optimum_loss: float | None  # None when no racer has a finite final loss
+    optimum_loss: float | None  # objective L*; None when no racer has a finite final loss
     optimum_source: str  # EXACT_OPTIMUM or BEST_FINAL
     typical: bool  # True: each racer used TYPICAL_LEARNING_RATES
 
@@ -102,26 +105,27 @@ def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str
 
 
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Loss over all of X (n, p), y (n,) with the parameters of each frame; (len(frames),).
+    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) at each frame; (len(frames),).
 
     A single neuron is evaluated for many frames at once (z = X·wᵀ + b for a block of frames), with the
-    engine's own per-point losses; a network with hidden layers frame by frame through the engine.
+    engine's own per-point losses and penalty; a network with hidden layers frame by frame through the engine.
     """
     frames = np.asarray(frames, dtype=np.int64)
     losses = np.empty(len(frames))
+    regularization, rate = history.regularization, history.regularization_rate
     with np.errstate(all="ignore"):
         if len(history.sizes) > 2:
-            net = Network(history.sizes[0], history.sizes[1:-1], history.activation, history.hidden_activation,
-                          history.loss)
+            net = Network(*_network_args(history))
             for i, frame in enumerate(frames):
                 net.params[:] = history.params[frame]
-                losses[i] = net.loss_value(X, y)
+                losses[i] = net.loss_value(X, y) + net.weight_penalty(regularization, rate)
             return losses
         block = max(1, CHUNK_ELEMENTS // max(len(y), 1))
         for start in range(0, len(frames), block):
             params = history.params[frames[start : start + block]]  # (B, p + 1)
             z = X @ params[:, :-1].T + params[:, -1]  # (n, B)
             losses[start : start + block] = per_point_loss(z, y[:, None], history.activation, history.loss).mean(0)
+            losses[start : start + block] += [weight_penalty([w], regularization, rate) for w in params[:, :-1]]
     return losses
 
 
@@ -161,11 +165,13 @@ def first_update_reaching(exp, racer: Racer, threshold: float) -> int | None:
         return found
     settings = replace(exp.settings, optimizer=racer.optimizer, learning_rate=racer.learning_rate)
     replay = Replay(replace(exp, settings=settings, history=racer.history), keep=1, behind=0)
-    net = Network(*_network_args(racer.history))
+    h = racer.history
+    net = Network(*_network_args(h))
     for step in range(previous + 1, found):
         net.params[:] = replay.explain(step).params_after
         with np.errstate(all="ignore"):
-            if net.loss_value(exp.X_train, exp.y_train) <= threshold:
+            if net.loss_value(exp.X_train, exp.y_train) + net.weight_penalty(h.regularization,
+                                                                             h.regularization_rate) <= threshold:
                 return step
     return found
 
@@ -175,14 +181,16 @@ def _network_args(history) -> tuple:
 
 
 def exact_loss(exp, reference) -> float | None:
-    """Training loss of the exact answer (w, b) for a single neuron, or None without one."""
+    """Training objective (loss + weight penalty) of the exact answer (w, b) for a single neuron, or None."""
     if reference is None or len(exp.history.sizes) != 2:
         return None
+    h = exp.history
     net = Network(exp.X_train.shape[1], (), exp.settings.activation, loss=exp.loss)
     net.params[:-1] = np.asarray(reference[0], dtype=np.float64).reshape(-1)
     net.params[-1] = float(reference[1])
     with np.errstate(all="ignore"):
-        return net.loss_value(exp.X_train, exp.y_train)
+        return net.loss_value(exp.X_train, exp.y_train) + net.weight_penalty(h.regularization,
+                                                                               h.regularization_rate)
 
 
 def run_racer(exp, optimizer: str, learning_rate: float) -> History:

@@ -1,4 +1,15 @@
-"""Closed-form or library answers to compare the neuron with: OLS and logistic regression."""
+"""Closed-form or library answers to compare the neuron with: OLS, ridge, lasso and logistic regression.
+
+With a weight penalty (engine/regularizers.py) the answer is the optimum of the same objective the
+engine descends, the intercept unpenalised: mean loss + λ·Σw² (l2) or + λ·Σ|w| (l1). Each library's
+own objective is converted to it:
+    ridge      mean((Xw + b − y)²) + λ‖w‖²    solved in closed form on centred data
+    lasso      sklearn's 1/(2n)‖y − Xw − b‖² + α‖w‖₁ is half ours with α = λ/2
+    logistic   sklearn's C·Σ log-loss + ½‖w‖² (l2) or + ‖w‖₁ (l1) is n·C times ours with
+               C = 1/(2nλ) (l2) or C = 1/(nλ) (l1)
+
+Every solver returns a `Solution`: the answer, or None with the reason in words for the page.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +18,26 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
+from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import Lasso, LogisticRegression
 from threadpoolctl import threadpool_limits
+
+from .engine.regularizers import effective
+
+NEWTON_STEPS = 200  # unpenalised logistic regression: Newton steps; well-posed problems take a few dozen
+PENALISED_MAX_ITERATIONS = 5000  # an l2 penalty makes the optimum finite and unique; raw digits take ~1,500
+PASS_BUDGET = 1e8  # data elements visited by coordinate descent (lasso) or SAGA (l1 logistic): ≈ 1 s at most
+MAX_PASSES = 100_000
+OPTIMALITY_TOLERANCE = 1e-6  # largest |subgradient| of the objective accepted at an l1 logistic optimum
+NOT_CONVERGED = "scikit-learn's {} did not converge within its budget of steps"
+
+
+class Solution(NamedTuple):
+    """An exact answer (w (p,), b), or None with the reason in words for the page."""
+
+    answer: tuple[np.ndarray, float] | None
+    reason: str = ""
 
 
 def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
@@ -20,21 +48,43 @@ def ols(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return coef[:-1], float(coef[-1])
 
 
-MAX_ITERATIONS = 200  # Newton steps; well-posed problems here converge in a few dozen
+def ridge(X: np.ndarray, y: np.ndarray, rate: float) -> tuple[np.ndarray, float]:
+    """Weights (p,) and intercept minimising mean((Xw + b − y)²) + λ‖w‖²: (XcᵀXc/n + λI) w = Xcᵀyc/n."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    y = np.asarray(y, dtype=np.float64)
+    x_mean, y_mean = X.mean(axis=0), y.mean()  # (p,), float: centring leaves the intercept unpenalised
+    Xc, yc = X - x_mean, y - y_mean  # (n, p), (n,)
+    with threadpool_limits(limits=1):
+        w = np.linalg.solve(Xc.T @ Xc / len(y) + rate * np.eye(X.shape[1]), Xc.T @ yc / len(y))  # (p,)
+    return w, float(y_mean - x_mean @ w)
 
 
-class Solution(NamedTuple):
-    """An exact answer (w (p,), b), or None with the reason in words for the page."""
+def _passes(X: np.ndarray) -> int:
+    """How many passes over X an iterative solver may make within PASS_BUDGET (digits: ≈ 1,000)."""
+    return int(min(MAX_PASSES, PASS_BUDGET // max(X.size, 1)))
 
-    answer: tuple[np.ndarray, float] | None
-    reason: str = ""
+
+def lasso(X: np.ndarray, y: np.ndarray, rate: float) -> Solution:
+    """Weights (p,) and intercept minimising mean((Xw + b − y)²) + λ‖w‖₁, by scikit-learn's Lasso (α = λ/2)."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            model = Lasso(alpha=rate / 2.0, tol=1e-12, max_iter=_passes(X)).fit(X, y)
+        except ConvergenceWarning:
+            return Solution(None, NOT_CONVERGED.format("lasso"))
+    return Solution((model.coef_.copy(), float(model.intercept_)))
+
+
+SEPARABLE = ("the training classes can be separated perfectly (a line puts every training point on its side), "
+             "so the cross-entropy keeps falling as the weights grow and the best weights are infinitely large")
 
 
 def logistic_solution(X: np.ndarray, y: np.ndarray) -> Solution:
     """Unpenalised logistic regression: the optimum of a sigmoid neuron with cross-entropy, or why there is none.
 
     Fitted by scikit-learn's Newton–Cholesky solver on standardized inputs (columns that never change are
-    left out: their weight does not change the loss, and is reported as 0), then mapped back to the
+    left out: their weight makes no difference of its own, and is reported as 0), then mapped back to the
     inputs as given, which unpenalised logistic regression allows exactly. There is no answer with only
     one class, on separable classes (the best weights are infinitely large), or without convergence.
     """
@@ -47,53 +97,104 @@ def logistic_solution(X: np.ndarray, y: np.ndarray) -> Solution:
     # One BLAS thread: threaded BLAS stalls on a busy 2-core server (seen: 1.3 s becoming 30 s on digits).
     with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1), np.errstate(all="ignore"):
         warnings.simplefilter("always")
-        model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=MAX_ITERATIONS).fit(Z, y)
+        model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=NEWTON_STEPS).fit(Z, y)
     if model.score(Z, y) == 1.0:  # perfectly separable: the likelihood keeps growing with |w|
-        return Solution(None, "the training classes can be separated perfectly (a line puts every training "
-                              "point on its side), so the cross-entropy keeps falling as the weights grow and the "
-                              "best weights are infinitely large")
+        return Solution(None, SEPARABLE)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        return Solution(None, f"scikit-learn's logistic regression did not converge in {MAX_ITERATIONS} steps")
+        return Solution(None, NOT_CONVERGED.format("logistic regression"))
     w = np.zeros(X.shape[1])
     w[varying] = model.coef_[0] / scale
     b = float(model.intercept_[0] - np.dot(model.coef_[0], mean / scale))
     return Solution((w, b))
 
 
-def logistic(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float] | None:
-    """Unpenalised logistic-regression weights (p,) and intercept, or None (see `logistic_solution`)."""
-    return logistic_solution(X, y).answer
+def penalised_logistic(X: np.ndarray, y: np.ndarray, regularization: str, rate: float) -> Solution:
+    """Logistic regression + λ·Σw² (l2, L-BFGS) or + λ·Σ|w| (l1, SAGA): finite even on separable classes."""
+    if len(np.unique(y)) != 2:
+        return Solution(None, "the training data holds only one class, so there is nothing to separate")
+    X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
+    n = len(y)
+    if regularization == "l2":
+        options = dict(C=1.0 / (2.0 * n * rate), l1_ratio=0.0, tol=1e-12, max_iter=PENALISED_MAX_ITERATIONS)
+    else:  # l1: only SAGA has both an l1 penalty and an unpenalised intercept (slow on unscaled features)
+        options = dict(C=1.0 / (n * rate), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=_passes(X))
+    name = f"{regularization.upper()}-penalised logistic regression"
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            model = LogisticRegression(**options).fit(X, y)
+        except ConvergenceWarning:
+            return Solution(None, NOT_CONVERGED.format(name))
+    w, b = model.coef_[0].copy(), float(model.intercept_[0])
+    if regularization == "l1":
+        if not w.any():  # SAGA stops once w stays 0, before b settles: b of the intercept-only model
+            b = float(np.log(y.mean() / (1.0 - y.mean())))
+        if _l1_logistic_optimality_gap(X, y, w, b, rate) > OPTIMALITY_TOLERANCE:
+            return Solution(None, NOT_CONVERGED.format(name))
+    return Solution((w, b))
 
 
-def ols_solution(X: np.ndarray, y: np.ndarray) -> Solution:
-    """Least squares always has an answer (the minimum-norm one when columns are collinear)."""
-    return Solution(ols(X, y))
+def logistic(X: np.ndarray, y: np.ndarray, regularization: str = "none",
+             rate: float = 0.0) -> tuple[np.ndarray, float] | None:
+    """Logistic-regression weights (p,) and intercept (of the penalised objective), or None (see the solvers)."""
+    regularization, rate = effective(regularization, rate)
+    if regularization == "none":
+        return logistic_solution(X, y).answer
+    return penalised_logistic(X, y, regularization, rate).answer
+
+
+def _l1_logistic_optimality_gap(X, y, w, b, rate) -> float:
+    """Largest violation of the optimality conditions of mean log-loss + λ‖w‖₁ at (w, b)."""
+    residual = expit(X @ w + b) - y  # (n,)
+    gradient = X.T @ residual / len(y)  # (p,) of the mean log-loss
+    free = np.where(w != 0, np.abs(gradient + rate * np.sign(w)), np.maximum(np.abs(gradient) - rate, 0.0))
+    return float(max(free.max(initial=0.0), abs(residual.mean())))
 
 
 class Method(NamedTuple):
-    """How the exact answer for one (activation, loss) pair is found."""
+    """How the exact answer for one (activation, loss) pair is found, without and with a weight penalty."""
 
     name: str  # what the page calls it
     source: str  # where the numbers come from
-    solve: Callable[[np.ndarray, np.ndarray], Solution]
+    solve: Callable[..., Solution]  # (X, y), or (X, y, λ) for a penalised method
+    penalized: dict[str, Method] = {}  # regularization ("l1", "l2") -> its method
 
 
-# The single neurons with a known optimum: (activation, loss) -> its method.
+# The single neurons with a known optimum: (activation, loss) -> its method, and with each penalty.
 METHODS: dict[tuple[str, str], Method] = {
-    ("linear", "mse"): Method("least squares", "np.linalg.lstsq", ols_solution),
-    ("sigmoid", "bce"): Method("logistic regression", "scikit-learn", logistic_solution),
+    ("linear", "mse"): Method("least squares", "np.linalg.lstsq", lambda X, y: Solution(ols(X, y)), {
+        "l2": Method("ridge", "closed form", lambda X, y, rate: Solution(ridge(X, y, rate))),
+        "l1": Method("lasso", "scikit-learn", lasso),
+    }),
+    ("sigmoid", "bce"): Method("logistic regression", "scikit-learn", logistic_solution, {
+        "l2": Method("L2-penalised logistic regression", "scikit-learn",
+                     lambda X, y, rate: penalised_logistic(X, y, "l2", rate)),
+        "l1": Method("L1-penalised logistic regression", "scikit-learn",
+                     lambda X, y, rate: penalised_logistic(X, y, "l1", rate)),
+    }),
 }
 
 
-def solve(X, y, activation: str, loss: str) -> Solution:
-    """The exact optimum a single neuron should reach when one is known in closed form, or why there is none."""
+def method_for(activation: str, loss: str, regularization: str = "none",
+               regularization_rate: float = 0.0) -> Method | None:
+    """How the exact answer of this single neuron and penalty is found; None when there is no method."""
     method = METHODS.get((activation, loss))
+    regularization, _ = effective(regularization, regularization_rate)
+    return method if method is None or regularization == "none" else method.penalized[regularization]
+
+
+def solve(X, y, activation: str, loss: str, regularization: str = "none",
+          regularization_rate: float = 0.0) -> Solution:
+    """The exact optimum a single neuron should reach (of its penalised objective), or why there is none."""
+    method = method_for(activation, loss, regularization, regularization_rate)
     if method is None:
         known = " and ".join(f"{a} + {ls} ({m.name})" for (a, ls), m in METHODS.items())
         return Solution(None, f"an exact answer is known only for a single neuron with {known}")
-    return method.solve(X, y)
+    regularization, rate = effective(regularization, regularization_rate)
+    return method.solve(X, y) if regularization == "none" else method.solve(X, y, rate)
 
 
-def reference_answer(X, y, activation: str, loss: str) -> tuple[np.ndarray, float] | None:
-    """The exact optimum a single neuron should reach, when one is known in closed form."""
-    return solve(X, y, activation, loss).answer
+def reference_answer(X, y, activation: str, loss: str, regularization: str = "none",
+                     regularization_rate: float = 0.0) -> tuple[np.ndarray, float] | None:
+    """The exact optimum a single neuron should reach (of its penalised objective), when one is known."""
+    return solve(X, y, activation, loss, regularization, regularization_rate).answer

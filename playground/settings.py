@@ -18,7 +18,7 @@ from typing import Any
 
 from .data import MAX_FEATURES
 from .datasets import DATASETS, DIGIT_TARGETS, UPLOAD
-from .engine import ACTIVATIONS, OPTIMIZERS
+from .engine import ACTIVATIONS, OPTIMIZERS, REGULARIZERS
 from .safe_text import clean_name, quoted
 
 GROUPS = ("Data", "Model", "Training")
@@ -27,14 +27,18 @@ GROUPS = ("Data", "Model", "Training")
 LEARNING_RATES = tuple(
     round(m * 10.0**d, 10) for d in range(-4, 1) for m in (1, 1.5, 2, 3, 4, 5, 6, 8)
 ) + (10.0,)
+# Penalty strengths λ, 0 then 1e-4 … 10 (TensorFlow Playground's ladder).
+REGULARIZATION_RATES = (0.0, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 MAX_EPOCHS = 500
 MAX_POINTS = 2000
 MAX_STEPS = 20_000  # updates per run (≈1–2 s at most); longer requests are trimmed to fewer epochs, with a message
 
 _NAMES = {"linear": "Linear", "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "Leaky ReLU",
-          "sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam"}
+          "sgd": "SGD", "momentum": "Momentum", "rmsprop": "RMSProp", "adam": "Adam",
+          "none": "None", "l1": "L1 (λ·Σ|w|)", "l2": "L2 (λ·Σw²)"}
 ACTIVATION_LABELS = {key: _NAMES[key] for key in ACTIVATIONS}  # the engine decides what exists
 OPTIMIZER_LABELS = {key: _NAMES[key] for key in OPTIMIZERS}
+REGULARIZATION_LABELS = {key: _NAMES[key] for key in REGULARIZERS}
 LOSS_LABELS = {"auto": "From the task", "mse": "Mean squared error", "bce": "Cross-entropy"}
 
 
@@ -58,7 +62,7 @@ def number(default: float, lo: float, hi: float, step: float, label: str, help: 
 
 
 def log_number(default: float, values: tuple[float, ...], label: str, help: str, group: str) -> Any:
-    """A float field picked from a log-spaced ladder of values (a URL value snaps to the nearest)."""
+    """A float field picked from a log-spaced ladder of values, possibly led by 0 (a URL value snaps to the nearest)."""
     return _meta("log", default, label, help, group, values=values, min=values[0], max=values[-1])
 
 
@@ -133,6 +137,14 @@ class Settings:
     )
     epochs: int = integer(30, 1, MAX_EPOCHS, "Epochs", "Passes over the training data.", "Training")
     shuffle: bool = flag(True, "Shuffle each epoch", "Draw the batches in a new random order each epoch.", "Training")
+    regularization: str = choice(
+        "none", REGULARIZATION_LABELS, "Regularization",
+        "Adds a penalty on large weights (never the biases) to what training minimises.", "Training",
+    )
+    regularization_rate: float = log_number(
+        0.01, REGULARIZATION_RATES, "Regularization rate",
+        "λ, the penalty's weight: 0 = no penalty, larger = smaller weights.", "Training",
+    )
 
     def validated(self) -> tuple[Settings, list[str]]:
         """A copy with every value coerced into its range, and a notice for each change."""
@@ -222,7 +234,8 @@ def _coerce(f, raw) -> tuple[Any, str | None]:
     if kind == "int":
         return int(round(clamped)), notice
     if kind == "log":
-        nearest = min(meta["values"], key=lambda v: abs(math.log(v) - math.log(clamped)))
+        positive = [v for v in meta["values"] if v > 0]  # 0, if on the ladder, is only ever exactly 0
+        nearest = 0.0 if clamped <= 0 else min(positive, key=lambda v: abs(math.log(v) - math.log(clamped)))
         if notice is None and not math.isclose(nearest, clamped, rel_tol=1e-9):
             notice = f"{label}: {quoted(text)} is not on the scale; using the nearest, {nearest:g}."
         return nearest, notice

@@ -5,8 +5,9 @@ with the numbers the engine itself used.
 
 The run is replayed from the start with the arguments `run_experiment` gave the engine (same data,
 settings and seed, hence the same initial weights and batch order), calling the engine's own
-`loss_and_gradient` and optimizer `step` as `TrainingRun._run` does; `params_after` is therefore the
-parameter vector `exp.history` recorded after that update, bit for bit. `Replay` keeps the replay
+`batch_gradient` (the loss's gradient by backpropagation, plus the weight penalty's if any) and optimizer
+`step` as `TrainingRun._run` does; `params_after` is therefore the parameter vector `exp.history`
+recorded after that update, bit for bit. `Replay` keeps the replay
 going between calls, so stepping forward costs one update. Pure NumPy, no Streamlit.
 """
 
@@ -42,8 +43,9 @@ def epoch_and_batch(step: int, steps_per_epoch: int) -> tuple[int, int]:
 
 
 def _optimizer_state(optimizer) -> dict:
-    """Every attribute of an engine optimizer (hyperparameters and state), arrays copied."""
-    return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in vars(optimizer).items()}
+    """Every attribute of an engine optimizer (hyperparameters and state, not its _scratch space), arrays copied."""
+    return {name: value.copy() if isinstance(value, np.ndarray) else value for name, value in vars(optimizer).items()
+            if not name.startswith("_")}
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,12 +68,14 @@ class StepDetail:
     X_batch: np.ndarray  # (m, p)
     y_batch: np.ndarray  # (m,)
     layers: tuple[tuple[np.ndarray, np.ndarray], ...]  # (z, a) of every layer at params_before, each (m, units)
-    loss: float  # the batch loss E the engine computed
+    loss: float  # the batch loss E the engine computed (data only)
+    penalty: float  # λ·Σ r(w) at params_before (0 without a penalty); the step descends E + penalty
     sample_loss: np.ndarray  # (m,) ℓ_i
     dloss_da: np.ndarray  # (m,) dℓ_i/da_i
     da_dz: np.ndarray  # (m,) da_i/dz_i = g'(z_i)
     dloss_dz: np.ndarray  # (m,) dℓ_i/dz_i as the engine computes it (fused for sigmoid + cross-entropy)
-    grads: np.ndarray  # (P,) dE/dθ, the engine's net.grads for this batch
+    grads: np.ndarray  # (P,) d(E + penalty)/dθ, the engine's net.grads for this batch: dE/dθ + penalty_grads
+    penalty_grads: np.ndarray  # (P,) λ·dr/dθ at params_before: 0 at biases and without a penalty
     params_before: np.ndarray  # (P,)
     params_after: np.ndarray  # (P,)
     state_before: dict  # optimizer attributes before the update (lr, mu, velocity, m, v, t, …)
@@ -81,7 +85,8 @@ class StepDetail:
     def nbytes(self) -> int:
         """Memory held by the arrays of this detail."""
         arrays = [self.X_batch, self.y_batch, self.sample_loss, self.dloss_da, self.da_dz, self.dloss_dz, self.grads,
-                  self.params_before, self.params_after, *(x for layer in self.layers for x in layer),
+                  self.penalty_grads, self.params_before, self.params_after,
+                  *(x for layer in self.layers for x in layer),
                   *(v for s in (self.state_before, self.state_after) for v in s.values() if isinstance(v, np.ndarray))]
         return sum(x.nbytes for x in arrays)
 
@@ -182,7 +187,7 @@ class Replay:
                 if self.applied + 1 >= step - self.behind:
                     self._remember(self._capture(*batch))
                 else:
-                    net.loss_and_gradient(batch[2], batch[3])
+                    self.run.batch_gradient(batch[2], batch[3])
                     optimizer.step(net.params, net.grads)
                 self.applied += 1
         return self._explained[step]
@@ -200,7 +205,8 @@ class Replay:
         X_batch, y_batch = X_batch.copy(), y_batch.copy()
         params_before, state_before = net.params.copy(), _optimizer_state(optimizer)
         layers = tuple(net.forward(X_batch))
-        loss = net.loss_and_gradient(X_batch, y_batch)
+        penalty_grads = net.penalty_gradient(self.run.regularization, self.run.regularization_rate)
+        loss, penalty = self.run.batch_gradient(X_batch, y_batch)
         grads = net.grads.copy()
         optimizer.step(net.params, net.grads)
         z, a = layers[-1]
@@ -219,8 +225,8 @@ class Replay:
             sizes=net.sizes, activation=net.output_activation.name,
             hidden_activation=net.hidden_activation.name, loss_name=net.loss.name,
             optimizer=self.exp.settings.optimizer, X_batch=X_batch, y_batch=y_batch[:, 0], layers=layers,
-            loss=loss, sample_loss=sample_loss, dloss_da=dloss_da, da_dz=da_dz.copy(),
-            dloss_dz=delta[:, 0] * m, grads=grads, params_before=params_before,
+            loss=loss, penalty=penalty, sample_loss=sample_loss, dloss_da=dloss_da, da_dz=da_dz.copy(),
+            dloss_dz=delta[:, 0] * m, grads=grads, penalty_grads=penalty_grads, params_before=params_before,
             params_after=net.params.copy(), state_before=state_before, state_after=_optimizer_state(optimizer),
         )
 

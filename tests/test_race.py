@@ -146,6 +146,7 @@ def hand_history(losses, steps):
     """A History-like one-neuron run on x = (0, 1), y = (0, 1) with b = 0, so L(w) = (w − 1)² / 2 exactly."""
     w = 1.0 - np.sqrt(2.0 * np.asarray(losses))
     return SimpleNamespace(sizes=(1, 1), activation="linear", hidden_activation="linear", loss="mse",
+                           regularization="none", regularization_rate=0.0,
                            params=np.column_stack([w, np.zeros_like(w)]), step=np.asarray(steps))
 
 

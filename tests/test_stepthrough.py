@@ -36,6 +36,9 @@ CASES = {
     "sgd-two-hidden-relu-bce": Settings(dataset="breast_cancer", standardize=True, activation="sigmoid",
                                         hidden_layers=2, hidden_units=3, hidden_activation="relu", optimizer="sgd",
                                         learning_rate=0.1, batch_size=64, epochs=4),
+    "adam-hidden-bce-l1": Settings(dataset="groups", activation="sigmoid", optimizer="adam", learning_rate=0.05,
+                                   hidden_layers=1, hidden_units=3, batch_size=8, epochs=3, regularization="l1",
+                                   regularization_rate=0.03),
 }
 
 

@@ -15,7 +15,7 @@ def a_setting_of_every_field() -> Settings:
         dataset="blobs", digit_target="3", target="", features="x2", n_points=250, noise=1.5,
         validation_split=0.3, standardize=True, seed=42, activation="tanh", hidden_layers=2,
         hidden_units=6, hidden_activation="relu", loss="mse", optimizer="rmsprop", learning_rate=0.003,
-        batch_size=16, epochs=40, shuffle=False,
+        batch_size=16, epochs=40, shuffle=False, regularization="l2", regularization_rate=0.03,
     )
 
 

@@ -1,6 +1,7 @@
 """The loss landscape: loss over two parameters of the output neuron, the optimizer's path on it,
 its start and the exact optimum. For a one-feature neuron this is the whole landscape over (w, b);
-otherwise it is a slice through the final parameters, varying the two chosen ones.
+otherwise it is a slice through the final parameters, varying the two chosen ones. With a weight
+penalty the surface is the objective the optimizer descends (data loss + λ·Σ r(w)).
 """
 
 from __future__ import annotations
@@ -137,8 +138,12 @@ def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None)
     if resolution is None:
         resolution = 90 if fast else int(np.clip(np.sqrt(1.2e6 / max(len(inputs), 1)), 25, 60))
     u_values, v_values = np.linspace(*u_range, resolution), np.linspace(*v_range, resolution)
+    weights = (u < k, v < k)  # which of the two are weights (penalised); index k is the bias
+    net.params[-k - 1 :] = held  # the slice's other weights, for the penalty they carry
+    net.params[[-k - 1 + u, -k - 1 + v]] = 0.0  # r(0) = 0: what remains is the penalty of the weights held fixed
+    held_penalty = net.weight_penalty(h.regularization, h.regularization_rate)
     loss = loss_slice(columns[:, u], columns[:, v], offset, exp.y_train, u_values, v_values,
-                      h.activation, h.loss)
+                      h.activation, h.loss, h.regularization, h.regularization_rate, weights, held_penalty)
     names = output_parameter_names(exp)
     if exact is not None:
         optimum, label = (float(exact[u]), float(exact[v])), EXACT_OPTIMUM

@@ -3,6 +3,9 @@
 Layer l computes z = a_prev @ W + b, a = g(z). Hidden layers use `hidden_activation`, the single
 output neuron uses `output_activation`. Parameters are stored layer by layer, W (fan_in, fan_out)
 then b (fan_out,): the last fan_in + 1 entries are the output neuron's weights and bias.
+
+Products are written np.dot(a, W): the same BLAS call and bits as a @ W, without the dispatch of the
+matmul ufunc (measured ~0.5 µs against ~0.8 µs per product on a 32 × 64 batch, in steps of ~15 µs).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS, Activation
 from .losses import LOSSES, Loss, output_loss_and_delta
+from .regularizers import REGULARIZERS, weight_penalty
 
 
 def parameter_counts(n_features: int, hidden: tuple[int, ...] = ()) -> list[int]:
@@ -38,6 +42,7 @@ class Network:
         self.grads = np.zeros_like(self.params)  # (P,)
         self.weights, self.biases = self._views(self.params)
         self.weight_grads, self.bias_grads = self._views(self.grads)
+        self.activations = [self.hidden_activation] * len(hidden) + [self.output_activation]  # per layer
 
     def _views(self, flat: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
         weights, biases, start = [], [], 0
@@ -63,10 +68,9 @@ class Network:
     def forward(self, X: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(z, a) of every layer for inputs X (m, p); the last pair is the output, each (m, units)."""
         cache, a = [], X
-        last = len(self.weights) - 1
-        for layer, (W, b) in enumerate(zip(self.weights, self.biases)):
-            z = a @ W + b
-            a = (self.output_activation if layer == last else self.hidden_activation).f(z)
+        for W, b, g in zip(self.weights, self.biases, self.activations):
+            z = np.dot(a, W) + b
+            a = g.f(z)
             cache.append((z, a))
         return cache
 
@@ -86,9 +90,29 @@ class Network:
         value, delta = output_loss_and_delta(z, a, y_col, self.output_activation, self.loss)
         for layer in range(len(self.weights) - 1, -1, -1):
             a_prev = cache[layer - 1][1] if layer else X
-            np.matmul(a_prev.T, delta, out=self.weight_grads[layer])
+            np.dot(a_prev.T, delta, out=self.weight_grads[layer])
             np.add.reduce(delta, axis=0, out=self.bias_grads[layer])  # np.sum without its wrapper's cost
             if layer:
                 z_prev, a_prev = cache[layer - 1]
-                delta = (delta @ self.weights[layer].T) * self.hidden_activation.df(z_prev, a_prev)
+                delta = np.dot(delta, self.weights[layer].T) * self.hidden_activation.df(z_prev, a_prev)
         return value
+
+    def weight_penalty(self, regularization: str, rate: float) -> float:
+        """λ·Σ r(w) over the weights of every layer, biases excluded (see regularizers.py)."""
+        return weight_penalty(self.weights, regularization, rate)
+
+    def penalty_gradient(self, regularization: str, rate: float) -> np.ndarray:
+        """(P,) λ·dr/dθ, 0 at every bias: what `add_penalty_gradient` adds to the gradient."""
+        flat = np.zeros_like(self.params)
+        if regularization != "none":
+            for W, view in zip(self.weights, self._views(flat)[0]):
+                view[...] = rate * REGULARIZERS[regularization].df(W)
+        return flat
+
+    def add_penalty_gradient(self, regularization: str, rate: float) -> float:
+        """Add λ·dr/dw to the weight gradients in `self.grads`; return the penalty λ·Σ r(w) (= `weight_penalty`)."""
+        r, total = REGULARIZERS[regularization], 0.0
+        for W, grad in zip(self.weights, self.weight_grads):
+            grad += rate * r.df(W)
+            total += float(r.f(W).sum())
+        return rate * total

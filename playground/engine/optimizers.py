@@ -7,6 +7,9 @@ adam:     m = β1·m + (1-β1)·g;  v = β2·v + (1-β2)·g²;
           θ -= lr·m̂ / (√v̂ + ε), m̂ = m/(1-β1^t), v̂ = v/(1-β2^t)     (β1 0.9, β2 0.999, ε 1e-8)
 Adam is Kingma & Ba's Algorithm 1 with ε added to √v̂, as PyTorch does. Keras adds its ε
 (1e-7) to √v before the bias correction, so its steps differ slightly at the start of training.
+
+Each step writes its intermediate arrays into scratch arrays allocated once (`out=`), in the order
+the formulas read, so the numbers are those of the formulas written out with temporaries.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ class SGD:
 
     def __init__(self, n_params: int, learning_rate: float):
         self.lr = learning_rate
+        self._step = np.empty(n_params)  # scratch: lr·g
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         """Apply one update to `params` in place."""
-        params -= self.lr * grads
+        params -= np.multiply(self.lr, grads, out=self._step)
 
 
 class Momentum:
@@ -31,12 +35,13 @@ class Momentum:
     def __init__(self, n_params: int, learning_rate: float, momentum: float = 0.9):
         self.lr, self.mu = learning_rate, momentum
         self.velocity = np.zeros(n_params)
+        self._step = np.empty(n_params)  # scratch: lr·v
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         """Apply one update to `params` in place."""
         self.velocity *= self.mu
         self.velocity += grads
-        params -= self.lr * self.velocity
+        params -= np.multiply(self.lr, self.velocity, out=self._step)
 
 
 class RMSProp:
@@ -45,12 +50,18 @@ class RMSProp:
     def __init__(self, n_params: int, learning_rate: float, alpha: float = 0.99, eps: float = 1e-8):
         self.lr, self.alpha, self.eps = learning_rate, alpha, eps
         self.square_avg = np.zeros(n_params)
+        self._scratch = np.empty(n_params), np.empty(n_params)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         """Apply one update to `params` in place."""
+        term, denominator = self._scratch
         self.square_avg *= self.alpha
-        self.square_avg += (1.0 - self.alpha) * grads * grads
-        params -= self.lr * grads / (np.sqrt(self.square_avg) + self.eps)
+        np.multiply(1.0 - self.alpha, grads, out=term)
+        self.square_avg += np.multiply(term, grads, out=term)  # (1-α)·g·g
+        np.sqrt(self.square_avg, out=denominator)
+        denominator += self.eps  # √v + ε
+        np.multiply(self.lr, grads, out=term)
+        params -= np.divide(term, denominator, out=term)  # lr·g / (√v + ε)
 
 
 class Adam:
@@ -68,18 +79,23 @@ class Adam:
         self.m = np.zeros(n_params)
         self.v = np.zeros(n_params)
         self.t = 0
+        self._scratch = np.empty(n_params), np.empty(n_params)
 
     def step(self, params: np.ndarray, grads: np.ndarray) -> None:
         """Apply one update to `params` in place."""
         self.t += 1
-        self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * grads
-        self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * grads * grads
-        m_hat = self.m / (1.0 - self.beta1**self.t)
-        denominator = np.sqrt(self.v / (1.0 - self.beta2**self.t))  # √v̂
-        denominator += self.eps
-        params -= self.lr * m_hat / denominator
+        m, v, (term, denominator) = self.m, self.v, self._scratch
+        m *= self.beta1
+        m += np.multiply(1.0 - self.beta1, grads, out=term)  # (1-β1)·g
+        v *= self.beta2
+        np.multiply(1.0 - self.beta2, grads, out=term)
+        v += np.multiply(term, grads, out=term)  # (1-β2)·g·g
+        np.divide(v, 1.0 - self.beta2**self.t, out=denominator)  # v̂
+        np.sqrt(denominator, out=denominator)
+        denominator += self.eps  # √v̂ + ε
+        np.divide(m, 1.0 - self.beta1**self.t, out=term)  # m̂
+        term *= self.lr
+        params -= np.divide(term, denominator, out=term)  # lr·m̂ / (√v̂ + ε)
 
 
 OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam}

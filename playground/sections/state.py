@@ -140,24 +140,30 @@ def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_solution(X: np.ndarray, y: np.ndarray, activation: str, loss: str) -> Solution:
-    """The closed-form answer for a single neuron on this data (or why there is none), cached on content."""
-    return solve(X, y, activation, loss)
+def cached_solution(X: np.ndarray, y: np.ndarray, activation: str, loss: str, regularization: str = "none",
+                    regularization_rate: float = 0.0) -> Solution:
+    """The exact answer for a single neuron on this data (and penalty), or why there is none, cached on content."""
+    return solve(X, y, activation, loss, regularization, regularization_rate)
 
 
 def reference_for(exp: Experiment):
-    """The exact (w, b) a single neuron should reach, or None (hidden layers, no closed form)."""
+    """The exact (w, b) a single neuron should reach — the optimum of its penalised objective — or None."""
     if exp.settings.hidden:
         return None
-    return cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss).answer
+    return _solution(exp).answer
+
+
+def _solution(exp: Experiment) -> Solution:
+    h = exp.history
+    return cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss, h.regularization,
+                           h.regularization_rate)
 
 
 def no_reference_reason(exp: Experiment) -> str:
     """Why the page shows no exact answer beside the neuron's, as a sentence."""
     if exp.settings.hidden:
         return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
-    reason = cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss).reason
-    return f"No exact answer to compare with: {reason}."
+    return f"No exact answer to compare with: {_solution(exp).reason}."
 
 
 def experiment_or_message(current: Settings) -> Experiment | None:
