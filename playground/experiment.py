@@ -15,6 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from .data import CLASSIFICATION, DataError, Dataset, load_csv
 from .datasets import UPLOAD, make_dataset
 from .engine import History, TrainingRun
+from .reference import Method, method_for
 from .safe_text import quoted, quoted_list
 from .settings import MAX_STEPS, Settings
 
@@ -38,6 +39,14 @@ class Experiment:
     def task(self) -> str:
         """"regression" or "classification"."""
         return self.dataset.task
+
+    @property
+    def method(self) -> Method | None:
+        """How this run's exact answer is found (penalty included), or None (hidden layers, no closed form)."""
+        if self.settings.hidden:
+            return None
+        h = self.history
+        return method_for(self.settings.activation, self.loss, h.regularization, h.regularization_rate)
 
     def final_losses(self) -> tuple[float, float | None]:
         """(train, validation) loss of the final recorded parameters: after an explosion, the state before it."""

@@ -68,6 +68,7 @@ class Racer:
     loss_steps: np.ndarray  # (F,) the recorded steps (history.step)
     step_loss: np.ndarray  # (F,) full training-set objective (data loss + penalty) after those steps
     reached: int | None = None  # the exact update after which L ≤ the race's threshold, or None
+    final_losses: tuple[float, float | None] = (np.nan, None)  # (train, validation) data loss of the last frame
 
     @property
     def label(self) -> str:
@@ -206,7 +207,8 @@ def run_race(exp, reference=None, typical: bool = False) -> Race:
         same_as_page = optimizer == s.optimizer and lr == s.learning_rate
         history = exp.history if same_as_page else run_racer(exp, optimizer, lr)  # the page's run: reuse it
         losses = full_losses(history, exp.X_train, exp.y_train, np.arange(len(history.step)))
-        runs.append(Racer(optimizer, lr, history, history.step, losses))
+        final = replace(exp, history=history).final_losses()  # of the state its charts end on
+        runs.append(Racer(optimizer, lr, history, history.step, losses, final_losses=final))
     optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM
     if optimum is None or not np.isfinite(optimum):
         finals = [r.step_loss[-1] for r in runs if np.isfinite(r.step_loss[-1])]
@@ -218,17 +220,17 @@ def run_race(exp, reference=None, typical: bool = False) -> Race:
 
 
 def race_table(race: Race) -> pd.DataFrame:
-    """One row per racer: learning rate, final losses, divergence and steps to the optimum."""
+    """One row per racer: learning rate, final losses (of its last recorded state, as its charts end), divergence
+    and when it reached the optimum; with a weight penalty also the final objective the racers minimise."""
     rows = []
     for racer in race.racers:
         h = racer.history
         reached = race.steps_to_optimum(racer)
-        rows.append({
-            "optimizer": racer.label,
-            "learning rate": racer.learning_rate,
-            "final train loss": float(h.train_loss[-1]),
-            "final validation loss": float(h.val_loss[-1]) if h.val_loss is not None else None,
-            EXPLODED_COLUMN: NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
-            REACHED_COLUMN: NOT_REACHED if reached is None else str(reached),
-        })
+        train, validation = racer.final_losses
+        row = {"optimizer": racer.label, "learning rate": racer.learning_rate, "final train loss": float(train),
+               "final validation loss": validation}
+        if h.regularization != "none":
+            row["final objective"] = float(racer.step_loss[-1])
+        rows.append({**row, EXPLODED_COLUMN: NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
+                     REACHED_COLUMN: NOT_REACHED if reached is None else str(reached)})
     return pd.DataFrame(rows)

@@ -78,6 +78,8 @@ class StepDetail:
     penalty_grads: np.ndarray  # (P,) λ·dr/dθ at params_before: 0 at biases and without a penalty
     params_before: np.ndarray  # (P,)
     params_after: np.ndarray  # (P,)
+    regularization: str  # "none", "l1" or "l2", as applied (see engine/regularizers.effective)
+    regularization_rate: float
     state_before: dict  # optimizer attributes before the update (lr, mu, velocity, m, v, t, …)
     state_after: dict  # … and after
 
@@ -227,7 +229,9 @@ class Replay:
             optimizer=self.exp.settings.optimizer, X_batch=X_batch, y_batch=y_batch[:, 0], layers=layers,
             loss=loss, penalty=penalty, sample_loss=sample_loss, dloss_da=dloss_da, da_dz=da_dz.copy(),
             dloss_dz=delta[:, 0] * m, grads=grads, penalty_grads=penalty_grads, params_before=params_before,
-            params_after=net.params.copy(), state_before=state_before, state_after=_optimizer_state(optimizer),
+            params_after=net.params.copy(), regularization=self.run.regularization,
+            regularization_rate=self.run.regularization_rate, state_before=state_before,
+            state_after=_optimizer_state(optimizer),
         )
 
 

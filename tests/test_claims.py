@@ -351,3 +351,25 @@ def test_the_race_landscape_uses_the_main_landscapes_colours(app):
     at = app(view="Optimizer race")
     assert figure(at, "race_landscape")["data"][0]["colorscale"] == "Viridis"
     assert any("dark = low" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("regularization", ["l1", "l2"])
+def test_the_penalty_and_the_objective_are_those_of_the_final_weights(app, regularization):
+    at = app(regularization=regularization, regularization_rate="0.1")
+    assert_clean(at)
+    exp = page_run(at)
+    r = np.abs if regularization == "l1" else np.square
+    w, w0 = exp.history.params[-1, :-1], exp.history.params[0, :-1]  # a single neuron: its weights, not its bias
+    data, _ = last_state(exp)
+    penalty, start_penalty = 0.1 * r(w).sum(), 0.1 * r(w0).sum()
+    z0 = exp.X_train @ w0 + exp.history.params[0, -1]
+    start = float(np.mean((z0 - exp.y_train) ** 2))
+    (caption,) = [c.value for c in at.caption if "penalty" in c.value and "λ =" in c.value]
+    assert numbers(caption.split("= ", 1)[1])[0] == pytest.approx(shown(penalty), rel=1e-3)
+    assert numbers(caption.split("λ = ")[1])[0] == 0.1
+    assert numbers(caption.split("penalty = ")[1])[0] == pytest.approx(shown(data(exp.X_train, exp.y_train)
+                                                                             + penalty), rel=1e-3)
+    assert numbers(caption.split("started at ")[1])[0] == pytest.approx(shown(start + start_penalty), rel=1e-3)
+    assert metric(at, "Train loss (mse, data only)")  # the metric says it leaves the penalty out
+    (line,) = [m.value for m in at.markdown if m.value.startswith("**Neuron vs exact answer**")]
+    assert ("ridge" if regularization == "l2" else "lasso") in line

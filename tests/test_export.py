@@ -184,6 +184,10 @@ SCRIPT_CASES = {
         "dataset": "breast_cancer", "activation": "sigmoid", "hidden_layers": 1, "hidden_units": 3,
         "hidden_activation": "leaky_relu", "optimizer": "momentum", "learning_rate": 0.003, "epochs": 3,
         "shuffle": False},
+    "l2 penalty, hidden layer": {"dataset": "sine", "hidden_layers": 1, "hidden_units": 4, "regularization": "l2",
+                                 "regularization_rate": 0.01, "learning_rate": 0.05},
+    "l1 penalty, sigmoid + bce": {"dataset": "blobs", "activation": "sigmoid", "regularization": "l1",
+                                  "regularization_rate": 0.03, "optimizer": "sgd", "learning_rate": 0.3},
     "diverged (sgd, lr 10)": {"dataset": "line800", "standardize": False, "optimizer": "sgd", "learning_rate": 10.0},
     "diverged later (momentum)": {"dataset": "line", "optimizer": "momentum", "learning_rate": 2.0, "batch_size": 1},
 }

@@ -236,7 +236,8 @@ def test_full_losses_equal_the_engines_loss_at_every_frame(changes):
 def racer(optimizer, losses, steps, diverged_at=None, val=None, reached=None):
     h = hand_history(losses, steps)
     h.train_loss, h.val_loss, h.diverged_at = np.array([losses[0], losses[-1]]), val, diverged_at
-    return Racer(optimizer, 0.1, h, np.asarray(steps), np.asarray(losses), reached)
+    final = (losses[-1], None if val is None else float(val[-1]))
+    return Racer(optimizer, 0.1, h, np.asarray(steps), np.asarray(losses), reached, final)
 
 
 def test_table_of_a_hand_made_race():

@@ -45,6 +45,12 @@ class LandscapeSlice:
     optimum_label: str  # "exact optimum", "lowest point of this slice", …
     is_slice: bool  # True when other parameters are held fixed
     through: str = "final"  # a slice holds the other parameters at their "final" or "exact" values
+    penalty: str = "none"  # "l1"/"l2": the surface is the loss plus that weight penalty (the objective)
+
+    @property
+    def quantity(self) -> str:
+        """What the surface's height is, in words: "loss" or "loss + L2 penalty"."""
+        return "loss" if self.penalty == "none" else f"loss + {self.penalty.upper()} penalty"
 
     @property
     def exact(self) -> bool:
@@ -70,11 +76,13 @@ class LandscapeSlice:
         """What the grid shows, in words for a Markdown caption (names escaped): the landscape or which slice."""
         u, v = markdown_literal(self.u_name), markdown_literal(self.v_name)
         if not self.is_slice:
-            return f"the loss over ({u}, {v})"
+            return f"the {self.quantity} over ({u}, {v})"
         if self.through == "exact":
-            return (f"a slice of the loss through the exact optimum: {u} and {v} vary, every other parameter is "
+            return (f"a slice of the {self.quantity} through the exact optimum: {u} and {v} vary, every other "
+                    "parameter is "
                     "held at its exact value")
-        return (f"a slice of the loss through the final parameters: {u} and {v} vary, every other parameter is held "
+        return (f"a slice of the {self.quantity} through the final parameters: {u} and {v} vary, every other "
+                "parameter is held "
                 "at its final value")
 
     def marker_text(self) -> str:
@@ -152,7 +160,7 @@ def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None)
         lowest = _interior_minimum(loss)
         optimum = None if lowest is None else (float(u_values[lowest[1]]), float(v_values[lowest[0]]))
     return LandscapeSlice(names[u], names[v], u_values, v_values, loss, path_u, path_v, optimum, label, is_slice,
-                          "final" if exact is None else "exact")
+                          "final" if exact is None else "exact", h.regularization)
 
 
 def log_loss(loss: np.ndarray) -> np.ndarray:
@@ -218,8 +226,10 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
         {"type": "heatmap", "name": "loss", "x": compact(ls.u_values[::3]), "y": compact(ls.v_values[::3]),
          "z": compact(log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
          "zsmooth": "fast",  # one canvas pixel per cell: unseen, so no need to paint the full plot area
-         "colorscale": "Viridis", "zmin": lo, "zmax": hi, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
-         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀ loss≈%{{z:.3f}}<extra></extra>"},
+         "colorscale": "Viridis", "zmin": lo, "zmax": hi,
+         "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8},
+         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})≈%{{z:.3f}}"
+                          "<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
          "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
          "hoverinfo": "skip", "showlegend": False},
@@ -286,6 +296,6 @@ def surface_figure(ls: LandscapeSlice) -> dict:
                                                       "line": {"color": MARKER_EDGE, "width": 2}}})
     layout = base_layout("Loss surface (drag to turn it)", height=560)
     layout["scene"] = {"xaxis": {"title": {"text": ls.u_text}}, "yaxis": {"title": {"text": ls.v_text}},
-                       "zaxis": {"title": {"text": "log₁₀ loss"}},
+                       "zaxis": {"title": {"text": f"log₁₀({ls.quantity})"}},
                        "camera": {"eye": {"x": -1.25, "y": -1.25, "z": 1.6}}}
     return {"data": data, "layout": layout}

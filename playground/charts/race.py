@@ -52,8 +52,9 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
         "z": compact(log_loss(ls.loss), 4), "colorscale": "Viridis", "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
-        "ncontours": 25, "colorbar": {"title": {"text": "log₁₀ loss"}, "len": 0.8},
-        "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀ loss=%{{z:.3f}}<extra></extra>",
+        "ncontours": 25, "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8},
+        "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})=%{{z:.3f}}"
+                         "<extra></extra>",
     }]
     for racer in race.racers:
         h = racer.history
@@ -91,27 +92,30 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
 
 
 def race_loss_figure(race: Race, loss_name: str, log_scale: bool) -> dict:
-    """Full training-set loss per epoch of each racer, the optimum dashed, explosions marked ×."""
+    """Full training-set objective (loss, + the weight penalty if any) per epoch of each racer, the optimum dashed,
+    explosions marked ×."""
     data, last_epoch = [], 1
+    penalised = race.racers[0].history.regularization != "none"
+    what = f"{loss_name} + {race.racers[0].history.regularization.upper()} penalty" if penalised else loss_name
     for racer in race.racers:
         h = racer.history
-        epochs = np.arange(len(h.train_loss))
+        epochs = np.arange(len(h.objective))
         last_epoch = max(last_epoch, int(epochs[-1]))
         color, name = race_color(racer.optimizer), racer_name(racer)
         data.append({"type": "scatter", "mode": "lines+markers", "name": name, "legendgroup": racer.optimizer,
-                     "x": epochs.tolist(), "y": compact(h.train_loss), "line": {"color": color, "width": 2.5},
+                     "x": epochs.tolist(), "y": compact(h.objective), "line": {"color": color, "width": 2.5},
                      "marker": {"size": 5, "symbol": END_SYMBOLS.get(racer.optimizer, "circle")}})
         if h.diverged_at is not None:
             at = h.diverged_at / h.steps_per_epoch
             data.append({"type": "scatter", "mode": "markers", "name": f"{racer.label} exploded",
                          "legendgroup": racer.optimizer, "showlegend": False, "x": [at],
-                         "y": compact(h.train_loss[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
+                         "y": compact(h.objective[-1:]), "marker": {"color": color, "size": 14, "symbol": "x"},
                          "hovertemplate": f"{racer.label} exploded at update {h.diverged_at}<extra></extra>"})
-    layout = base_layout(f"Training loss ({loss_name}) per epoch", height=420)
+    layout = base_layout(f"Training {'objective' if penalised else 'loss'} ({what}) per epoch", height=420)
     optimum = race.optimum_loss
     if optimum is not None:
         label = "exact answer's loss" if race.optimum_source == EXACT_OPTIMUM else "best final loss"
-        curves = np.concatenate([r.history.train_loss for r in race.racers])
+        curves = np.concatenate([r.history.objective for r in race.racers])
         lowest = curves[np.isfinite(curves) & (curves > 0)].min(initial=np.inf)
         if log_scale and not optimum >= lowest * FAR_BELOW:  # a line there would squash every curve to the top
             layout["annotations"] = [{"xref": "paper", "yref": "paper", "x": 1, "y": 0, "xanchor": "right",

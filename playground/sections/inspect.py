@@ -28,7 +28,6 @@ from ..charts.inspect import (
 )
 from ..engine import MAX_FRAMES
 from ..experiment import Experiment
-from ..reference import METHODS
 from . import plot
 
 EPOCH_KEY = "inspect_epoch"
@@ -106,7 +105,7 @@ def _render_comparison(exp: Experiment, reference) -> None:
                           help="The weights as they were at the end of this epoch (0 = the random start).")
     else:
         epoch = 0
-    method = METHODS[(exp.settings.activation, exp.loss)]
+    method = exp.method
     names = list(exp.dataset.feature_names)
     plot.show(weights_vs_exact_figure(h, names, np.asarray(reference[0]), epoch, method.name), key="inspect_bars")
     w = h.w[last_frame_of_epoch(h, epoch)]

@@ -78,21 +78,23 @@ def _table_caption(race: Race) -> str:
     if race.optimum_loss is None:
         return "No optimizer ended with a finite loss, so there is no optimum to race to."
     start, optimum = race.start_loss, race.optimum_loss
+    what = "loss" if race.racers[0].history.regularization == "none" else "objective (loss + penalty)"
     if race.optimum_source == EXACT_OPTIMUM:
-        source = "the loss of the exact answer"
+        source = f"the {what} of the exact answer"
     else:
         best = min((r for r in race.racers if np.isfinite(r.step_loss[-1])), key=lambda r: r.step_loss[-1])
-        source = (f"no exact answer is known here, so L* is the best final loss of the four: {best.label} ends "
+        source = (f"no exact answer is known here, so L* is the best final {what} of the four: {best.label} ends "
                   "there, so it reaches L* by construction")
     if optimum >= start:
-        return (f"None of the four ended below the shared starting loss L0 = {start:.4g}, so L* = {optimum:.4g} "
+        return (f"None of the four ended below the shared starting {what} L0 = {start:.4g}, so L* = {optimum:.4g} "
                 f"({source}) is no better than the start: every racer counts as there from update 0, and there is "
                 "no progress to race for here.")
-    return (f"“Reached the optimum at update” is the first update after which the loss over the whole training set "
+    return (f"“Reached the optimum at update” is the first update after which the {what} over the whole training set "
             f"has come {100 - WITHIN * 100:g} % of the way from the shared start L0 = {start:.4g} down to the optimum "
             f"L* = {optimum:.4g} ({source}): L ≤ L* + {WITHIN * 100:g} % · (L0 − L*) = {race.threshold:.4g}, "
             "checked after every update; a racer can reach it and bounce out again (compare its final loss). "
-            "“Exploded at update”: the update that made the loss explode.")
+            "The final losses are those of each racer's last recorded state. “Exploded at update”: the update that "
+            "made the loss explode.")
 
 
 @st.fragment

@@ -38,6 +38,7 @@ def _visible(name: str, values: dict, n_features: int) -> bool:
         "noise": spec.generated,
         "hidden_units": values.get("hidden_layers", 0) > 0,
         "hidden_activation": values.get("hidden_layers", 0) > 0,
+        "regularization_rate": values.get("regularization", "none") != "none",
     }.get(name, True)
 
 

@@ -10,6 +10,7 @@ from ..engine.losses import EPS
 from ..experiment import Experiment
 from ..numbers import latex_factor as factor
 from ..numbers import latex_number as num
+from ..numbers import readable
 from ..settings import OPTIMIZER_LABELS
 from ..stepthrough import Replay, StepDetail, epoch_and_batch, gradient_table, last_step, step_of
 from .training_views import run_key
@@ -24,6 +25,7 @@ WRITTEN_PRODUCTS = 2  # up to this many inputs, z = w·x + b is written out term
 
 G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
            "leaky_relu": r"\mathrm{LeakyReLU}"}
+PENALTY_GRAD_LATEX = {"l2": r"2\lambda w", "l1": r"\lambda\,\mathrm{sign}(w)"}
 G_PRIME_LATEX = {"linear": "1", "sigmoid": "a_i(1-a_i)", "tanh": "1-a_i^2", "relu": r"[z_i > 0]",
                  "leaky_relu": r"1 \text{ if } z_i > 0 \text{ else } 0.01"}
 DL_DA_LATEX = {"mse": "2(a_i - y_i)", "bce": r"\frac{a_i - y_i}{a_i(1 - a_i)}",
@@ -242,7 +244,11 @@ def _backward(detail: StepDetail) -> None:
                    "that range. The engine, like Keras, first clips a to p = clip(a, 10⁻⁷, 1 − 10⁻⁷); where it "
                    f"clips, ∂ℓ/∂a = 0 and the row gives no gradient. In this batch {clipped} of the {detail.m} rows "
                    "are clipped. A sigmoid output never needs this.")
-    gradients = detail.grads
+    gradients = detail.grads  # of the objective: the data loss's plus the penalty's
+    if detail.regularization != "none":
+        st.caption(f"With the {detail.regularization.upper()} penalty (λ = {detail.regularization_rate:g}) the step "
+                   f"follows E + λ·Σ r(w) = {readable(detail.loss)} + {readable(detail.penalty)}: each weight's "
+                   "gradient gains λ·r′(w); the biases are not penalised.")
     blocks = []
     for name, index in _shown_parameters(detail):
         rows = []
@@ -257,8 +263,16 @@ def _backward(detail: StepDetail) -> None:
                 chain = rf"{factor(detail.dloss_da[i])}\cdot {factor(detail.da_dz[i])}"
             rows.append(rf"\frac{{\partial \ell_{{{i + 1}}}}}{{\partial {name}}} &= {chain}\cdot {dz_value} "
                         f"= {num(detail.sample_grads[i, column])}")
-        rows.append(rf"\frac{{\partial E}}{{\partial {name}}} &= \frac{{1}}{{{detail.m}}}\sum_{{i=1}}^{{{detail.m}}}"
-                    rf"\frac{{\partial \ell_i}}{{\partial {name}}} = {num(gradients[index])}")
+        penalty = detail.penalty_grads[index]
+        if detail.regularization == "none" or column == detail.k:  # no penalty, or a bias: never penalised
+            rows.append(rf"\frac{{\partial E}}{{\partial {name}}} &= \frac{{1}}{{{detail.m}}}"
+                        rf"\sum_{{i=1}}^{{{detail.m}}}\frac{{\partial \ell_i}}{{\partial {name}}} "
+                        f"= {num(gradients[index])}")
+        else:  # the step follows the objective E + λ·Σ r(w): its gradient adds λ·r'(w)
+            data_part = gradients[index] - penalty
+            rows.append(rf"g_{{{name}}} &= \frac{{1}}{{{detail.m}}}\sum_{{i=1}}^{{{detail.m}}}"
+                        rf"\frac{{\partial \ell_i}}{{\partial {name}}} + {PENALTY_GRAD_LATEX[detail.regularization]}"
+                        rf" = {num(data_part)} + {factor(penalty)} = {num(gradients[index])}")
         blocks.append(r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}")
     _latex_grid(blocks)
     if detail.k > MAX_WEIGHTS:

@@ -17,7 +17,6 @@ from ..engine import EXPLODE_FACTOR, parameter_counts
 from ..engine.losses import EPS
 from ..experiment import Experiment
 from ..numbers import latex_number, readable
-from ..reference import METHODS
 from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS
 from . import state
@@ -65,19 +64,31 @@ class EndState:
     """The numbers of the last state the charts draw."""
 
     step: int  # updates applied to reach it
-    start_loss: float  # full training loss before any update
-    train_loss: float  # full training loss in this state
+    start_loss: float  # full training loss before any update (data only)
+    train_loss: float  # full training loss in this state (data only)
     val_loss: float | None
+    start_penalty: float  # λ·Σ r(w) before any update (0 without a penalty)
+    penalty: float  # λ·Σ r(w) in this state
     train_score: tuple[str, float] | None
     val_score: tuple[str, float] | None
+
+    @property
+    def objective(self) -> float:
+        """What training minimised, in this state: the data loss plus the weight penalty."""
+        return self.train_loss + self.penalty
+
+    @property
+    def start_objective(self) -> float:
+        """The same before any update."""
+        return self.start_loss + self.start_penalty
 
 
 def end_state(exp: Experiment) -> EndState:
     """Losses and scores of the run's last recorded state (after an explosion: the state just before it)."""
     h = exp.history
     train, val = exp.final_losses()
-    return EndState(int(h.step[-1]), float(h.train_loss[0]), float(train), val,
-                    score(exp, exp.X_train, exp.y_train), score(exp, exp.X_val, exp.y_val))
+    return EndState(int(h.step[-1]), float(h.train_loss[0]), float(train), val, h.frame_penalty(0),
+                    h.frame_penalty(-1), score(exp, exp.X_train, exp.y_train), score(exp, exp.X_val, exp.y_val))
 
 
 def render(exp: Experiment, reference) -> None:
@@ -92,20 +103,35 @@ def render(exp: Experiment, reference) -> None:
                f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
                + (f" · {original_units}" if original_units else ""))
     at = f" at step {end.step}" if h.diverged_at is not None else ""
+    penalised = h.regularization != "none"
     columns = st.columns(4)
     change = readable(end.train_loss - end.start_loss, 3).replace("−", "-")  # Streamlit reads the sign from "-"
-    columns[0].metric(f"Train loss ({exp.loss}){at}", readable(end.train_loss), f"{change} since start",
-                      delta_color="inverse")
+    columns[0].metric(f"Train loss ({exp.loss}{', data only' if penalised else ''}){at}", readable(end.train_loss),
+                      f"{change} since start", delta_color="inverse")
     if end.val_loss is not None:
         columns[1].metric(f"Validation loss{at}", readable(end.val_loss))
     for column, part, result in ((columns[2], "Train", end.train_score), (columns[3], "Validation", end.val_score)):
         if result:
             column.metric(f"{part} {result[0]}{at}", score_text(result[1]))
+    if penalised:
+        st.caption(penalty_text(exp, end))
     if reference is not None:
         _render_reference(exp, reference)
     else:
         st.caption(state.no_reference_reason(exp))
     _render_lessons_of_the_run(exp, end)
+
+
+PENALTY_TEXT = {"l1": "λ·Σ|w|", "l2": "λ·Σw²"}
+
+
+def penalty_text(exp: Experiment, end: EndState) -> str:
+    """The weight penalty and the objective it makes, in the state the charts end on."""
+    h = exp.history
+    return (f"With the {h.regularization.upper()} penalty {PENALTY_TEXT[h.regularization]} = "
+            f"{readable(end.penalty)} (λ = {h.regularization_rate:g}, on the weights, not the biases), training "
+            f"minimises the objective train loss + penalty = {readable(end.objective)}; it started at "
+            f"{readable(end.start_objective)}.")
 
 
 def original_units_equation(exp: Experiment) -> str:
@@ -132,7 +158,7 @@ def score_text(value: float) -> str:
 def _render_reference(exp: Experiment, reference) -> None:
     h = exp.history
     w, b = h.w[-1], h.b[-1]
-    method = METHODS[(exp.settings.activation, exp.loss)]
+    method = exp.method
     name = f"{method.name} ({method.source})"
     parts = [f"weight {w[j]:.3f} vs exact {reference[0][j]:.3f}" for j in range(min(len(w), MAX_TERMS))]
     parts.append(f"bias {b:.3f} vs exact {reference[1]:.3f}")
@@ -194,6 +220,7 @@ def _render_lessons_of_the_run(exp: Experiment, end: EndState) -> None:
             st.warning(text, icon=":material/block:")
     if h.diverged_at is not None:
         st.warning(explosion_text(exp), icon=":material/error:")
-    elif end.train_loss > end.start_loss:
-        st.warning("**The loss ended higher than it started**: the steps are too big to settle in the valley. "
+    elif end.objective > end.start_objective:
+        what = "objective (loss + penalty)" if h.regularization != "none" else "loss"
+        st.warning(f"**The {what} ended higher than it started**: the steps are too big to settle in the valley. "
                    "Try a smaller learning rate.", icon=":material/trending_up:")

@@ -47,6 +47,24 @@ def loss_and_delta(loss, activation, z, a, y):
     return value, dL_da * ACTIVATIONS[activation][1](z, a)  # chain rule: dL/dz = dL/da · da/dz
 
 
+# Weight penalties r(w) with dr/dw, in Keras's convention: the objective is loss + λ·Σ r(w) over every
+# layer's weights (never the biases): l2 is λ·Σw² (gradient 2λw), l1 is λ·Σ|w| (gradient λ·sign(w)).
+REGULARIZERS = {"l1": (np.abs, np.sign), "l2": (lambda w: w * w, lambda w: 2.0 * w)}
+
+
+def penalty(net, regularization, rate, grads=None):
+    """λ·Σ r(w) over the weights of every layer; with `grads`, also adds λ·dr/dw to the weight gradients."""
+    if regularization == "none":
+        return 0.0
+    r, dr = REGULARIZERS[regularization]
+    total = 0.0
+    for i, (W, _) in enumerate(net):
+        if grads is not None:
+            grads[i][0][...] += rate * dr(W)
+        total += float(r(W).sum())
+    return rate * total
+
+
 def layers(flat, sizes):
     """(W, b) views into one flat vector: W (fan_in, fan_out) then b (fan_out,), layer after layer."""
     views, start = [], 0
@@ -107,12 +125,13 @@ def make_optimizer(optimizer, learning_rate, n_params):
 
 
 def train(X, y, X_val, y_val, *, hidden, activation, hidden_activation, loss, optimizer, learning_rate,
-          batch_size, epochs, shuffle, seed, explode_factor):
+          batch_size, epochs, shuffle, seed, explode_factor, regularization="none", regularization_rate=0.0):
     """Mini-batch training; returns the final parameters, the per-epoch losses and the divergence step.
 
     hidden: neurons per hidden layer, () for a single neuron. shuffle: draw the batches in a new random
-    order each epoch. seed: fixes the starting weights and the batch order. explode_factor: a loss above
-    this × max(initial loss, 1) stops training (the run diverged).
+    order each epoch. seed: fixes the starting weights and the batch order. explode_factor: an objective
+    (loss + penalty) above this × max(initial objective, 1) stops training (the run diverged).
+    regularization, regularization_rate: the weight penalty ("none", "l1" or "l2") and its λ.
     """
     n, p = X.shape
     sizes = (p, *hidden, 1)
@@ -134,13 +153,14 @@ def train(X, y, X_val, y_val, *, hidden, activation, hidden_activation, loss, op
         return step, loss_on(X, y), None if X_val is None else loss_on(X_val, y_val)
 
     history = [full_loss(0)]
-    too_big = explode_factor * max(history[0][1], 1.0)
+    objective = [history[0][1] + penalty(net, regularization, regularization_rate)]  # loss + penalty, per epoch
+    too_big = explode_factor * max(objective[0], 1.0)
     previous = theta.copy()  # the state before the latest update, kept in case the loss explodes
 
     def exploded(step):  # stop: keep the state before the bad update and the losses before it
         return previous, [e for e in history if e[0] < step] or history[:1], step
 
-    if not history[0][1] <= too_big:
+    if not objective[0] <= too_big:
         return exploded(0)
     step, batch_size, y_col = 0, min(batch_size, n), y[:, None]
     for _ in range(epochs):
@@ -152,13 +172,15 @@ def train(X, y, X_val, y_val, *, hidden, activation, hidden_activation, loss, op
             batch_loss = loss_and_gradient(net, grads, X_epoch[start : start + batch_size],
                                            y_epoch[start : start + batch_size], activation, hidden_activation,
                                            loss)
+            batch_loss += penalty(net, regularization, regularization_rate, grads)  # the objective and its gradient
             if not batch_loss <= too_big:  # exploded, or NaN: this state came from a bad update
                 return exploded(step)
             previous[:] = theta
             step_rule(theta, grad)
             step += 1
         history.append(full_loss(step))
-        if not history[-1][1] <= too_big:
+        objective.append(history[-1][1] + penalty(net, regularization, regularization_rate))
+        if not objective[-1] <= too_big:
             return exploded(step)
     return theta, history, None
 
