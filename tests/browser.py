@@ -47,7 +47,10 @@ CHROMIUM_ARGS = [
 ]
 APP = '[data-testid="stApp"]'
 IDLE_SELECTOR = f'{APP}[data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-CHART_SELECTOR = '[data-testid="stPlotlyChart"]'
+# A chart of the page (playground/sections/plot.py's component) or Streamlit's own st.plotly_chart (the
+# reference pages of benchmarks/): the element plotly.js draws in.
+PAGE_CHART_SELECTOR = '[data-testid="playgroundChart"]'
+CHART_SELECTOR = f'{PAGE_CHART_SELECTOR}, [data-testid="stPlotlyChart"]'
 DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 
 # Injected before any page script runs (``context.add_init_script``). Keeps, in page time (ms):
@@ -57,8 +60,8 @@ DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 #                          script_finished -> "notRunning", or "finishedEarly" when a rerun interrupted
 #                          it). A fast rerun often never shows "running" in the DOM: React batches the
 #                          "running" and "finished" messages into one render, so the DOM alone misses it.
-#   window.__chartMutated  last DOM change inside any stPlotlyChart (plotly drawing; Streamlit replaces
-#                          the plot div on every rerun, so plotly's own events on the old div are useless);
+#   window.__chartMutated  last DOM change inside any chart (plotly drawing; st.plotly_chart replaces the
+#                          plot div on every rerun, so plotly's own events on the old div are useless);
 #   window.__idleSince     first animation frame of the current idle stretch (null while not idle);
 #   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers).
 _INIT_SCRIPT = r"""
@@ -322,7 +325,7 @@ def _wait_run_done(page: Any, since_index: int, timeout: float) -> None:
 
 def wait_idle(page: Any, timeout: float = 30.0, quiet_ms: float = 100.0) -> float:
     """Wait until ``stApp`` is CONNECTED and notRunning, no element is stale (``data-stale="true"``) or a
-    loading skeleton, every rendered ``stPlotlyChart`` holds a drawn ``.js-plotly-plot .main-svg``, and
+    loading skeleton, every rendered chart (``CHART_SELECTOR``) holds a drawn ``.js-plotly-plot .main-svg``, and
     nothing (chart DOM, run messages) has changed for ``quiet_ms``.
 
     Returns the in-page time (``performance.now()`` ms since navigation start) at which the page was
@@ -410,10 +413,13 @@ def figure_sizes(page: Any) -> list[dict[str, int]]:
 def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
     """Record every Plotly figure the server sends to ``page`` (call before navigating, e.g. as
     ``new_page(..., before_goto=...)``): returns a list that fills with ``{"id", "bytes", "frames"}``,
-    ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (``PlotlyChart.spec``).
+    ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (the page's chart component
+    data, or ``PlotlyChart.spec`` for ``st.plotly_chart``).
     """
     from google.protobuf.message import DecodeError
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # imports streamlit: only when asked
+
+    from playground.sections.plot import COMPONENT_NAME
 
     figures: list[dict[str, Any]] = []
 
@@ -428,11 +434,15 @@ def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
         if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
             return
         element = msg.delta.new_element
-        if element.WhichOneof("type") == "plotly_chart":
-            spec = element.plotly_chart.spec
-            frames = json.loads(spec).get("frames") or []
-            size = len(spec.encode())
-            figures.append({"id": element.plotly_chart.id, "bytes": size, "frames": len(frames)})
+        kind = element.WhichOneof("type")
+        if kind == "plotly_chart":
+            chart_id, spec = element.plotly_chart.id, element.plotly_chart.spec.encode()
+        elif kind == "bidi_component" and element.bidi_component.component_name == COMPONENT_NAME:
+            chart_id, spec = element.bidi_component.id, element.bidi_component.bytes
+        else:
+            return
+        frames = json.loads(spec).get("frames") or []
+        figures.append({"id": chart_id, "bytes": len(spec), "frames": len(frames)})
 
     page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return figures
