@@ -47,10 +47,12 @@ CHROMIUM_ARGS = [
 ]
 APP = '[data-testid="stApp"]'
 IDLE_SELECTOR = f'{APP}[data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-# A chart of the page (playground/sections/plot.py's component) or Streamlit's own st.plotly_chart (the
-# reference pages of benchmarks/): the element plotly.js draws in.
+# The graph div of a chart of the page (playground/sections/plot.py's component draws in it).
 PAGE_CHART_SELECTOR = '[data-testid="playgroundChart"]'
-CHART_SELECTOR = f'{PAGE_CHART_SELECTOR}, [data-testid="stPlotlyChart"]'
+# What waiting counts as a chart: the element Streamlit renders for a v2 component (every one on the
+# page is a chart; its graph div appears only once the component's script has loaded, so waiting for the
+# element, not the div) or for st.plotly_chart (the reference pages of benchmarks/).
+CHART_SELECTOR = '[data-testid="stBidiComponentRegular"], [data-testid="stPlotlyChart"]'
 DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 
 # Injected before any page script runs (``context.add_init_script``). Keeps, in page time (ms):
@@ -63,7 +65,8 @@ DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 #   window.__chartMutated  last DOM change inside any chart (plotly drawing; st.plotly_chart replaces the
 #                          plot div on every rerun, so plotly's own events on the old div are useless);
 #   window.__idleSince     first animation frame of the current idle stretch (null while not idle);
-#   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers).
+#   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers);
+#   window.__lastClick     last click, capture phase.
 _INIT_SCRIPT = r"""
 (() => {
   if (window.__scriptStates) return;
@@ -72,7 +75,9 @@ _INIT_SCRIPT = r"""
   window.__chartMutated = 0;
   window.__idleSince = null;
   window.__lastKeydown = null;
+  window.__lastClick = null;
   addEventListener('keydown', () => { window.__lastKeydown = performance.now(); }, true);
+  addEventListener('click', () => { window.__lastClick = performance.now(); }, true);
 
   let lastDom = null;
   new MutationObserver((records) => {
@@ -346,10 +351,14 @@ def wait_rerun(page: Any, since_index: int, timeout: float = 30.0, start_ms: flo
     run started meanwhile, e.g. by several key presses), then :func:`wait_idle`.
 
     Returns seconds from ``start_ms`` (in-page ``performance.now()`` ms; default: when this was called)
-    to the page being idle with its charts redrawn.
+    to the page being idle with its charts redrawn. Also sets ``page.rerun_phases`` (seconds): "to run"
+    from ``start_ms`` to the server's first run-started message, "run" from there to the last
+    script-finished message (the script, and the deltas it sent, arriving and rendered meanwhile),
+    "after run" from there to idle (what the browser still had to draw).
     """
     if start_ms is None:
         start_ms = float(page.evaluate("performance.now()"))
+    first = since_index
     while True:
         _wait_run_done(page, since_index, timeout)
         count = script_state_count(page)
@@ -357,8 +366,18 @@ def wait_rerun(page: Any, since_index: int, timeout: float = 30.0, start_ms: flo
         if page.evaluate(
             "(n) => !window.__scriptStates.slice(n).some(s => s[0] === 'running')", count
         ):
+            page.rerun_phases = _phases(page, first, start_ms, end_ms)
             return (end_ms - start_ms) / 1000.0
         since_index = count
+
+
+def _phases(page: Any, since_index: int, start_ms: float, end_ms: float) -> dict[str, float]:
+    states = page.evaluate("(n) => window.__scriptStates.slice(n)", since_index)
+    run = min((t for state, t, source in states if state == "running" and source == "ws"), default=None)
+    done = max((t for state, t, source in states if state == "notRunning" and source == "ws"), default=None)
+    if run is None or done is None:
+        return {}
+    return {"to run": (run - start_ms) / 1000, "run": (done - run) / 1000, "after run": (end_ms - done) / 1000}
 
 
 def press_slider(
@@ -385,6 +404,51 @@ def press_slider(
     if slider.input_value() == before:
         raise RuntimeError(f"{key} did not move slider {label!r} (value {before}): no rerun to wait for")
     return wait_rerun(page, since, timeout, start_ms=float(start_ms))
+
+
+def click_and_wait(page: Any, target: Any, timeout: float = 30.0) -> float:
+    """Click ``target`` (a Playwright locator: a button, a toggle, a tab) and wait for the rerun.
+
+    Returns seconds from the click (stamped in the page by a capture-phase ``click`` listener) to the
+    page being idle with its charts redrawn.
+    """
+    page.evaluate("window.__lastClick = null")
+    since = script_state_count(page)
+    target.click(timeout=timeout * 1000)
+    start_ms = page.evaluate("window.__lastClick")
+    if start_ms is None:
+        raise RuntimeError(f"no click reached the page for {target}")
+    return wait_rerun(page, since, timeout, start_ms=float(start_ms))
+
+
+# Every chart plotly.js has drawn and the page shows (an inactive tab's has no layout box), with the
+# layout object plotly.js resolved for it: a redraw, by Plotly.react or a new plot, replaces that object.
+_SHOWN_GRAPHS_JS = """
+(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(c => c.getClientRects().length)
+  .map(c => (c.matches('.js-plotly-plot') ? c : c.querySelector('.js-plotly-plot')))
+"""
+_MARK_DRAWN_JS = f"""
+(selector) => {{
+  const graphs = ({_SHOWN_GRAPHS_JS})(selector);
+  window.__drawnLayouts = new Set(graphs.map(gd => gd && gd._fullLayout));
+  return graphs.length;
+}}
+"""
+_ALL_REDRAWN_JS = f"""
+(selector) => ({_SHOWN_GRAPHS_JS})(selector).every(gd =>
+  gd && gd._fullLayout && !window.__drawnLayouts.has(gd._fullLayout) && gd.querySelector('.main-svg'))
+"""
+
+
+def mark_drawn_charts(page: Any) -> int:
+    """Remember what every shown chart has drawn, for :func:`all_charts_redrawn`; returns how many."""
+    return int(page.evaluate(_MARK_DRAWN_JS, CHART_SELECTOR))
+
+
+def all_charts_redrawn(page: Any) -> bool:
+    """Whether every chart shown now was drawn anew since :func:`mark_drawn_charts`."""
+    return bool(page.evaluate(_ALL_REDRAWN_JS, CHART_SELECTOR))
 
 
 def has_slider(page: Any, label: str) -> bool:
