@@ -109,6 +109,27 @@ def test_a_rerun_while_the_animation_plays_shows_the_new_run(browser_session, pa
         page.context.close()
 
 
+def test_a_zoom_survives_a_rerun_unless_the_figure_moves_that_axis(browser_session, page_url):
+    page, errors = new_page(browser_session, page_url)
+    try:
+        ranges = f"[{FIRST_CHART}._fullLayout.xaxis.range, {FIRST_CHART}._fullLayout.yaxis.range]"
+        box = page.locator(f'{CHART} .nsewdrag[data-subplot="xy"]').bounding_box()  # the fit panel
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.7, steps=8)
+        page.mouse.up()
+        page.wait_for_function(f"{FIRST_CHART}._fullLayout.xaxis.range[0] > 0.1", timeout=10_000)
+        (x_zoomed, y_zoomed) = page.evaluate(ranges)
+        press_slider(page, "Learning rate", "ArrowLeft", times=2)
+        (x_after, y_after) = page.evaluate(ranges)
+        assert x_after == x_zoomed  # x spans the data, the same for any learning rate: the zoom stays
+        # y spans the predictions too: kept as zoomed, or the new figure's range, never half of each.
+        assert y_after == y_zoomed or (y_after[0] != y_zoomed[0] and y_after[1] != y_zoomed[1]), (y_zoomed, y_after)
+        assert errors == []
+    finally:
+        page.context.close()
+
+
 def test_the_mode_bar_downloads_a_png(browser_session, page_url):
     page, errors = new_page(browser_session, page_url)
     try:

@@ -84,9 +84,24 @@ const CONFIG = {
     click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()) }],
 };
 
+// The viewer's zoom, pan, turn of a 3-D view and hidden legend entries survive a rerun (plotly.js's
+// uirevision) while the axes show the same things (titles, types); a 2-D axis's zoom also ends when the
+// figure sets a different range for it, as a whole: plotly.js alone would keep a zoomed bound whose
+// figure value stayed and take the other from the new figure.
+function keepViewerChanges(layout) {
+  const axes = Object.keys(layout).filter((k) => /^([xy]axis|scene)\d*$/.test(k)).sort();
+  const shows = (axis) => [axis.title, axis.type];
+  if (layout.uirevision === undefined) {
+    layout.uirevision = JSON.stringify(axes.map((k) => (k.startsWith("scene")
+      ? [k, ...["xaxis", "yaxis", "zaxis"].map((a) => shows(layout[k][a] || {}))] : [k, ...shows(layout[k])])));
+  }
+  for (const k of axes.filter((k) => !k.startsWith("scene") && layout[k].uirevision === undefined)) {
+    layout[k] = { ...layout[k], uirevision: JSON.stringify([layout.uirevision, layout[k].range]) };
+  }
+}
+
 // What plotly.js gets: the theme as the layout's template (figure values win), a bold title as
-// st.plotly_chart shows it, the container's width (the screen's in fullscreen), and a uirevision naming
-// the axes, so the viewer's zoom or turn of a 3-D view survives a rerun unless what an axis shows changes.
+// st.plotly_chart shows it, the container's width (the screen's in fullscreen), the viewer's changes kept.
 function styled(chart) {
   const { figure, theme, gd, box } = chart;
   const fullscreen = document.fullscreenElement === gd;
@@ -96,10 +111,7 @@ function styled(chart) {
     const title = typeof layout.title === "string" ? { text: layout.title } : layout.title;
     layout.title = { ...title, text: `<b>${title.text ?? ""}</b>` };
   }
-  if (layout.uirevision === undefined) {
-    const axes = Object.keys(layout).filter((k) => /^(x|y)axis\d*$|^scene\d*$/.test(k)).sort();
-    layout.uirevision = JSON.stringify(axes.map((k) => [k, layout[k].title, layout[k].type]));
-  }
+  keepViewerChanges(layout);
   layout.width = chart.drawnWidth = fullscreen ? window.innerWidth : Math.max(box.clientWidth, 150);
   layout.height = fullscreen ? window.innerHeight : (figure.layout.height ?? 450);
   return { data: figure.data, layout, frames: figure.frames || [], config: CONFIG };
