@@ -1,22 +1,30 @@
-"""The page in a real browser against the reference minimal page (benchmarks/minimal_app.py).
+"""The page in a real browser against the reference minimal page (benchmarks/minimal_app.py) and a
+simple peer page (benchmarks/peer_app.py: two st.plotly_chart charts, one animated, a slider, a select).
 
-    python benchmarks/bench_page.py [--app app.py] [--slider "Learning rate"] [--repeats 5]
+    python benchmarks/bench_page.py [--app app.py] [--before OLD/app.py] [--slider "Learning rate"] [--repeats 5]
 
-In one run, serves the minimal page and the target app (each on its own free port, one at a time) and
-measures in Debian's chromium, with the helpers of tests/browser.py:
+In one run, serves the three pages at once (each on its own free port) and measures in Debian's
+chromium, with the helpers of tests/browser.py, interleaving the pages so that load from other
+processes on the machine hits them alike:
 
-- first render: navigation start -> page idle with every Plotly chart drawn, in a fresh browser context.
+- first render: navigation start -> page idle with every chart drawn, in a fresh browser context.
   "cold" is the first load after the server started (the server imports and fills its caches);
   "warm" is the median of --repeats further loads;
-- rerun: the median over --repeats of slider key press -> rerun finished, nothing stale, every visible
-  chart redrawn and idle (after one unmeasured warm-up press). Presses go one way (ArrowRight, or
-  ArrowLeft when the slider lacks room), so every rerun sees a new value;
-- Plotly payload: bytes of each figure's JSON as sent over the websocket (PlotlyChart.spec), and the
-  JSON size of what plotly.js holds (data + layout + gd._transitionData._frames).
+- rerun: the median over --repeats of action -> rerun finished, nothing stale, every visible chart
+  redrawn and idle (after one unmeasured warm-up). Every page: a learning-rate key press (the target's
+  is checked to have redrawn every chart shown). The target also: the 3-D toggle (on and off), the
+  step-through's "Next step", the set-weights "w" slider. The minimal page's rerun is measured between
+  each of them, and every ratio is against the median of all its reruns;
+- Plotly payload: bytes of each figure's JSON as sent over the websocket, and the JSON size of what
+  plotly.js holds (data + layout + gd._transitionData._frames).
 
-Targets: rerun <= 1.3x the minimal page, first render (warm) <= 1.5x, every figure <= 300 KB.
-Timings are in-page (performance.now()), so Playwright's round trips are not counted. ``--strict``
-exits 1 when a target is missed.
+``--before OLD/app.py`` measures another version of the page in the same run (column "before", with
+the target's actions), for before/after numbers: e.g. ``git archive <commit> | tar -x -C /tmp/old``.
+
+Targets (ratios to the minimal page): learning-rate change <= 2x; next step, set-weights slider, 3-D
+toggle <= 1.5x; first render warm <= 1.3x, cold <= 2x; every figure <= 300 KB. Timings are in-page
+(performance.now()), so Playwright's round trips are not counted. ``--strict`` exits 1 when a target
+is missed. The machines are shared: compare within a run.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import contextlib
 import os
 import statistics
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,10 +43,13 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.browser import (  # noqa: E402 - needs the repository root on sys.path first
+    all_charts_redrawn,
     browser,
     browser_available,
+    click_and_wait,
     figure_sizes,
     has_slider,
+    mark_drawn_charts,
     new_page,
     press_slider,
     serve,
@@ -45,9 +57,14 @@ from tests.browser import (  # noqa: E402 - needs the repository root on sys.pat
 )
 
 MINIMAL_APP = ROOT / "benchmarks" / "minimal_app.py"
-RERUN_RATIO = 1.3
-FIRST_RENDER_RATIO = 1.5
+PEER_APP = ROOT / "benchmarks" / "peer_app.py"
+LEARNING_RATE = "learning-rate change"
+RERUN_RATIOS = {LEARNING_RATE: 2.0, "3-D toggle on": 1.5, "3-D toggle off": 1.5, "next step": 1.5,
+                "set-weights slider": 1.5}
+FIRST_RENDER_WARM_RATIO = 1.3
+FIRST_RENDER_COLD_RATIO = 2.0
 FIGURE_LIMIT_KB = 300.0
+SURFACE_TOGGLE = "Show the loss as a 3-D surface"
 
 
 @dataclass
@@ -56,8 +73,9 @@ class Result:
     app: str
     cold_s: float = float("nan")
     warm_s: list[float] = field(default_factory=list)
-    rerun_s: list[float] = field(default_factory=list)
-    rerun_note: str = ""
+    reruns: dict[str, list[float]] = field(default_factory=dict)  # interaction -> seconds
+    phases: dict[str, list[dict[str, float]]] = field(default_factory=dict)  # interaction -> page.rerun_phases
+    notes: list[str] = field(default_factory=list)
     wire_bytes: list[int] = field(default_factory=list)  # per figure, websocket JSON
     page_bytes: list[int] = field(default_factory=list)  # per figure, plotly.js data+layout+frames
     frames: list[int] = field(default_factory=list)
@@ -67,9 +85,17 @@ class Result:
     def warm_median(self) -> float:
         return statistics.median(self.warm_s) if self.warm_s else float("nan")
 
-    @property
-    def rerun_median(self) -> float:
-        return statistics.median(self.rerun_s) if self.rerun_s else float("nan")
+    def rerun_median(self, what: str) -> float:
+        times = self.reruns.get(what)
+        return statistics.median(times) if times else float("nan")
+
+    def record(self, what: str, seconds: float, page) -> None:
+        self.reruns.setdefault(what, []).append(seconds)
+        self.phases.setdefault(what, []).append(getattr(page, "rerun_phases", {}))
+
+    def phase_medians(self, what: str) -> dict[str, float]:
+        phases = [p for p in self.phases.get(what, []) if p]
+        return {k: statistics.median(p[k] for p in phases) for k in (phases[0] if phases else {})}
 
 
 def _direction(page, label: str, presses: int) -> str:
@@ -103,110 +129,204 @@ def _load(b, result: Result, url: str, viewport, timeout: float, *, cold: bool =
 
 
 def _abba(i: int, items: list) -> list:
-    """Alternate the order every round (AB, BA, AB, ...) so neither app always goes first."""
+    """Alternate the order every round (AB, BA, AB, ...) so no page always goes first."""
     return items if i % 2 == 0 else items[::-1]
 
 
-def measure_both(
-    b, apps: dict[str, Path], label: str, repeats: int, viewport, timeout: float
-) -> list[Result]:
-    """Serve every app at once and interleave the measures (minimal, target, target, minimal, ...), so
-    that load from other processes on the machine hits both alike."""
-    results = [Result(name, _shown(app)) for name, app in apps.items()]
-    labels = ["Learning rate" if name == "minimal" else label for name in apps]
+class Slider:
+    """A slider stepped one way for the whole run (every press gives a new value)."""
+
+    def __init__(self, page, label: str, presses: int):
+        self.page, self.label = page, label
+        self.key = _direction(page, label, presses) if has_slider(page, label) else None
+
+    def press(self, timeout: float) -> float:
+        return press_slider(self.page, self.label, self.key, timeout=timeout)
+
+
+def _learning_rate_on_target(slider: Slider, timeout: float) -> float:
+    """A learning-rate press that must redraw every chart shown (not only rerun the script)."""
+    mark_drawn_charts(slider.page)
+    seconds = slider.press(timeout)
+    if not all_charts_redrawn(slider.page):
+        raise RuntimeError("the learning-rate change left a chart shown but not redrawn")
+    return seconds
+
+
+def _target_interactions(page, repeats: int, timeout: float) -> dict[str, tuple[Callable, Callable]]:
+    """The target's measured actions beyond the learning rate: (open its view, act and return seconds)."""
+    def tab(name: str) -> Callable[[], None]:
+        def open_view() -> None:
+            view = page.get_by_role("tab", name=name)
+            if view.get_attribute("aria-selected", timeout=timeout * 1000) != "true":  # else no rerun comes
+                click_and_wait(page, view, timeout)
+        return open_view
+
+    surface = page.locator("label").filter(has_text=SURFACE_TOGGLE)  # the switch's input is covered
+    state = {"on": False}
+
+    def toggle(to: bool) -> Callable[[], float]:
+        def act() -> float:
+            if state["on"] == to:  # bring it to the other state first, unmeasured
+                click_and_wait(page, surface, timeout)
+                state["on"] = not to
+            seconds = click_and_wait(page, surface, timeout)
+            state["on"] = to
+            return seconds
+        return act
+
+    weights: list[Slider] = []
+
+    def set_weights() -> float:
+        if not weights:
+            weights.append(Slider(page, "w (weight)", repeats + 1))
+            if weights[0].key is None:
+                raise LookupError("no slider 'w (weight)'")
+        return weights[0].press(timeout)
+
+    return {
+        "3-D toggle on": (tab("Fit & landscape"), toggle(True)),
+        "3-D toggle off": (tab("Fit & landscape"), toggle(False)),
+        "next step": (tab("Step through the math"),
+                      lambda: click_and_wait(page, page.get_by_role("button", name="Next step ▶"), timeout)),
+        "set-weights slider": (tab("Set weights by hand"), set_weights),
+    }
+
+
+def measure(b, apps: dict[str, Path], label: str, repeats: int, viewport, timeout: float) -> list[Result]:
+    """Serve every app at once and interleave the measures (see the module docstring). ``apps`` holds
+    "minimal", "peer" and one or more targets (the playground, and optionally an older version of it)."""
+    results = {name: Result(name, _shown(app)) for name, app in apps.items()}
+    targets = [name for name in apps if name not in ("minimal", "peer")]
+    minimal = results["minimal"]
     with contextlib.ExitStack() as stack:
-        urls = [stack.enter_context(serve(app, timeout=timeout)) for app in apps.values()]
-        pages = [_load(b, r, url, viewport, timeout, cold=True) for r, url in zip(results, urls)]
-        keys = []
-        for r, page, name in zip(results, pages, labels):
-            if has_slider(page, name):
-                keys.append(_direction(page, name, repeats + 1))
-                press_slider(page, name, keys[-1], timeout=timeout)  # warm-up: not counted
+        urls = {name: stack.enter_context(serve(app, timeout=timeout)) for name, app in apps.items()}
+        pages = {name: _load(b, results[name], urls[name], viewport, timeout, cold=True) for name in apps}
+        # The minimal page's slider moves in the learning-rate round and between each target action.
+        presses = {name: 1 + repeats * (1 + 4 * len(targets) if name == "minimal" else 1) for name in apps}
+        sliders = {name: Slider(pages[name], label if name in targets else "Learning rate", presses[name])
+                   for name in apps}
+        for name, slider in sliders.items():
+            if slider.key is None:
+                results[name].notes.append(f"no slider labelled {slider.label!r}: rerun not measured")
             else:
-                keys.append(None)
-                r.rerun_note = f"no slider labelled {name!r}: rerun not measured"
+                slider.press(timeout)  # warm-up: not counted
+
+        def learning_rate(name: str) -> float:
+            if name in targets:
+                return _learning_rate_on_target(sliders[name], timeout)
+            return sliders[name].press(timeout)
+
+        names = [name for name in apps if sliders[name].key is not None]
         for i in range(repeats):
-            for r, page, name, key in _abba(i, list(zip(results, pages, labels, keys))):
-                if key is not None:
-                    r.rerun_s.append(press_slider(page, name, key, timeout=timeout))
-        for r, page in zip(results, pages):
-            r.errors.extend(e for e in page.console_errors if e not in r.errors)
+            for name in _abba(i, names):
+                results[name].record(LEARNING_RATE, learning_rate(name), pages[name])
+
+        for name in targets:
+            if sliders[name].key is None or sliders["minimal"].key is None:
+                continue
+            for what, (open_view, act) in _target_interactions(pages[name], repeats, timeout).items():
+                try:
+                    open_view()
+                    act()  # warm-up: not counted
+                except Exception as error:  # a control this app lacks: say so, measure the rest
+                    results[name].notes.append(f"{what}: not measured ({type(error).__name__}: {error})"[:160])
+                    continue
+                for i in range(repeats):
+                    for who in _abba(i, ["minimal", name]):
+                        if who == "minimal":
+                            minimal.record(LEARNING_RATE, learning_rate("minimal"), pages["minimal"])
+                        else:
+                            results[name].record(what, act(), pages[name])
+
+        for name, page in pages.items():
+            results[name].errors.extend(e for e in page.console_errors if e not in results[name].errors)
             page.context.close()
         for i in range(repeats):
-            for r, url in _abba(i, list(zip(results, urls))):
-                _load(b, r, url, viewport, timeout)
-    return results
+            for name in _abba(i, list(apps)):
+                _load(b, results[name], urls[name], viewport, timeout)
+    return list(results.values())
 
 
-def _fmt(x: float, unit: str = "s") -> str:
-    if x != x:
-        return "n/a"
-    return f"{x:.3f} {unit}" if unit == "s" else f"{x:.1f} {unit}"
-
-
-def _span(xs: list[float]) -> str:
-    return f"{min(xs):.3f} .. {max(xs):.3f} s" if xs else "n/a"
-
-
-def _kb_max(sizes: list[int]) -> float:
-    return max(sizes, default=0) / 1e3
+def _fmt(x: float) -> str:
+    return "n/a" if x != x else f"{x:.3f} s"
 
 
 def _ratio(a: float, b: float) -> float:
     return a / b if b and a == a and b == b else float("nan")
 
 
-def report(minimal: Result, target: Result) -> bool:
-    """Print the table and the verdicts; return whether every target is met."""
-    rows = [
-        ("app", minimal.app, target.app, None, ""),
-        ("first render, cold", minimal.cold_s, target.cold_s, None, ""),
-        ("first render, warm (median)", minimal.warm_median, target.warm_median, FIRST_RENDER_RATIO, ""),
-        ("rerun key -> idle (median)", minimal.rerun_median, target.rerun_median, RERUN_RATIO, ""),
-        ("rerun min .. max", _span(minimal.rerun_s), _span(target.rerun_s), None, ""),
-        ("plotly charts", str(len(minimal.wire_bytes)), str(len(target.wire_bytes)), None, ""),
-        ("animation frames (total)", str(sum(minimal.frames)), str(sum(target.frames)), None, ""),
-        ("largest figure, wire", _kb_max(minimal.wire_bytes), _kb_max(target.wire_bytes), None,
-         f"<= {FIGURE_LIMIT_KB:.0f} KB"),
-        ("all figures, wire", sum(minimal.wire_bytes) / 1e3, sum(target.wire_bytes) / 1e3, None, ""),
-        ("largest figure, in plotly.js", _kb_max(minimal.page_bytes), _kb_max(target.page_bytes), None, ""),
-        ("console errors", str(len(minimal.errors)), str(len(target.errors)), None, "0"),
-    ]  # fmt: skip
-    width = max(len(r[0]) for r in rows) + 2
-    print(f"{'':{width}}{'minimal':>20}{'target':>28}{'ratio':>9}  target")
-    for label, a, b, limit, note in rows:
-        unit = "KB" if "figure" in label else "s"
-        sa = a if isinstance(a, str) else _fmt(a, unit)
-        sb = b if isinstance(b, str) else _fmt(b, unit)
-        ratio = "" if isinstance(a, str) or unit == "KB" else f"{_ratio(b, a):.2f}x"
-        goal = f"<= {limit}x" if limit else note
-        print(f"{label:{width}}{sa:>20}{sb:>28}{ratio:>9}  {goal}")
-    if target.rerun_note:
-        print(f"\n{target.name}: {target.rerun_note}")
-    for r in (minimal, target):
-        if r.wire_bytes:
-            sizes = ", ".join(f"{n / 1e3:.1f}" for n in r.wire_bytes)
-            print(f"{r.name} figures (KB on the wire, in page order): {sizes}")
+def _ratio_text(r: float) -> str:
+    return "n/a" if r != r else f"{r:.2f}x"
+
+
+def report(results: list[Result]) -> bool:
+    """Print the tables and the verdicts on the last result (the target); return whether it meets every
+    target. Ratios are to the minimal page measured in the same run."""
+    by_name = {r.name: r for r in results}
+    minimal, peer, target = by_name["minimal"], by_name["peer"], results[-1]
+    base = minimal.rerun_median(LEARNING_RATE)
+    width = 12
+    for r in results:
+        print(f"{r.name}: {r.app}")
+    print()
+    head = "".join(f"{r.name:>{width}}" for r in results)
+    print(f"{'seconds (median)':30}{head}")
+    measures = [("first render, cold", lambda r: r.cold_s, minimal.cold_s, FIRST_RENDER_COLD_RATIO),
+                ("first render, warm", lambda r: r.warm_median, minimal.warm_median, FIRST_RENDER_WARM_RATIO)]
+    measures += [(f"rerun: {what}", lambda r, w=what: r.rerun_median(w), base, limit)
+                 for what, limit in RERUN_RATIOS.items()]
+    for label, get, _, _ in measures:
+        print(f"{label:30}" + "".join(f"{_fmt(get(r)):>{width}}" for r in results))
+    print()
+    print(f"{'ratio to the minimal page':30}{head}  target")
+    for label, get, reference, limit in measures:
+        cells = "".join(f"{_ratio_text(_ratio(get(r), reference)):>{width}}" for r in results)
+        print(f"{label:30}{cells}  <= {limit}x")
+    lr = [_ratio(r.rerun_median(LEARNING_RATE), peer.rerun_median(LEARNING_RATE)) for r in results]
+    print(f"{'learning rate / peer page':30}" + "".join(f"{_ratio_text(x):>{width}}" for x in lr))
+    print()
+    print("where a rerun's time goes (medians, s): input -> run started, run (script and its deltas), "
+          "after the run (the browser still drawing)")
+    for r in results:
+        for what in r.reruns:
+            parts = ", ".join(f"{k} {v:.3f}" for k, v in r.phase_medians(what).items())
+            print(f"  {r.name}, {what}: {parts}")
+    print()
+    print("every rerun (s):")
+    for r in results:
+        for what, times in r.reruns.items():
+            print(f"  {r.name}, {what}: " + ", ".join(f"{t:.3f}" for t in times))
+
+    print()
+    print(f"{'figures':30}{head}")
+    rows = [("plotly charts (first run)", lambda r: f"{len(r.wire_bytes)}"),
+            ("animation frames (total)", lambda r: f"{sum(r.frames)}"),
+            ("largest figure, wire (KB)", lambda r: f"{max(r.wire_bytes, default=0) / 1e3:.1f}"),
+            ("all figures, wire (KB)", lambda r: f"{sum(r.wire_bytes) / 1e3:.1f}"),
+            ("largest in plotly.js (KB)", lambda r: f"{max(r.page_bytes, default=0) / 1e3:.1f}"),
+            ("console errors", lambda r: f"{len(r.errors)}")]
+    for label, get in rows:
+        print(f"{label:30}" + "".join(f"{get(r):>{width}}" for r in results))
+    for r in results:
+        for note in r.notes:
+            print(f"{r.name}: {note}")
         for e in r.errors[:5]:
             print(f"{r.name} console: {e}")
 
     ok = True
     print()
-    checks = [
-        ("rerun", _ratio(target.rerun_median, minimal.rerun_median), RERUN_RATIO),
-        ("first render (warm)", _ratio(target.warm_median, minimal.warm_median), FIRST_RENDER_RATIO),
-    ]
-    for what, ratio, limit in checks:
+    for label, get, reference, limit in measures:
+        ratio = _ratio(get(target), reference)
         if ratio != ratio:
-            print(f"{what}: not measured")
+            print(f"{label}: not measured")
             continue
         met = ratio <= limit
         ok &= met
-        print(f"{what}: {ratio:.2f}x the minimal page (target <= {limit}x): {'OK' if met else 'MISSED'}")
+        print(f"{label}: {ratio:.2f}x the minimal page (target <= {limit}x): {'OK' if met else 'MISSED'}")
     big = [n for n in target.wire_bytes if n / 1e3 > FIGURE_LIMIT_KB]
     ok &= not big
-    verdict = "MISSED" if big else "OK"
-    print(f"figures over {FIGURE_LIMIT_KB:.0f} KB: {len(big)} of {len(target.wire_bytes)}: {verdict}")
+    print(f"figures over {FIGURE_LIMIT_KB:.0f} KB: {len(big)} of {len(target.wire_bytes)}: {'MISSED' if big else 'OK'}")
     if target.errors:
         ok = False
         print(f"console errors on the target page: {len(target.errors)}: MISSED")
@@ -216,8 +336,10 @@ def report(minimal: Result, target: Result) -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", default="app.py", help="target app, relative to the repository root")
-    parser.add_argument("--slider", default="Learning rate", help="label of the slider to step")
-    parser.add_argument("--repeats", type=int, default=5, help="measured reruns and warm loads")
+    parser.add_argument("--slider", default="Learning rate", help="label of the target's slider to step")
+    parser.add_argument("--before", help="also measure this app in the same run (e.g. app.py of an older "
+                        "checkout), as the column 'before'")
+    parser.add_argument("--repeats", type=int, default=5, help="measured reruns per action and warm loads")
     parser.add_argument("--viewport", default="1280x720", help="WIDTHxHEIGHT")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for any one wait")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
@@ -233,14 +355,17 @@ def main(argv: list[str] | None = None) -> int:
     repeats = max(1, args.repeats)
 
     with browser() as b:
-        apps = {"minimal": MINIMAL_APP, "target": target_app}
-        minimal, target = measure_both(b, apps, args.slider, repeats, viewport, args.timeout)
+        apps = {"minimal": MINIMAL_APP, "peer": PEER_APP}
+        if args.before:
+            apps["before"] = Path(args.before).resolve()
+        apps["target"] = target_app
+        results = measure(b, apps, args.slider, repeats, viewport, args.timeout)
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     print(f"chromium, viewport {viewport[0]}x{viewport[1]}, {repeats} repeats, load average {load:.1f}")
     if load > cores:
         print(f"warning: load average {load:.1f} on {cores} cores: other processes compete, ratios are noisy")
     print()
-    ok = report(minimal, target)
+    ok = report(results)
     return 1 if args.strict and not ok else 0
 
 

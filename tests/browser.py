@@ -47,7 +47,12 @@ CHROMIUM_ARGS = [
 ]
 APP = '[data-testid="stApp"]'
 IDLE_SELECTOR = f'{APP}[data-test-connection-state="CONNECTED"][data-test-script-state="notRunning"]'
-CHART_SELECTOR = '[data-testid="stPlotlyChart"]'
+# The graph div of a chart of the page (playground/sections/plot.py's component draws in it).
+PAGE_CHART_SELECTOR = '[data-testid="playgroundChart"]'
+# What waiting counts as a chart: the element Streamlit renders for a v2 component (every one on the
+# page is a chart; its graph div appears only once the component's script has loaded, so waiting for the
+# element, not the div) or for st.plotly_chart (the reference pages of benchmarks/).
+CHART_SELECTOR = '[data-testid="stBidiComponentRegular"], [data-testid="stPlotlyChart"]'
 DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 
 # Injected before any page script runs (``context.add_init_script``). Keeps, in page time (ms):
@@ -57,10 +62,11 @@ DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
 #                          script_finished -> "notRunning", or "finishedEarly" when a rerun interrupted
 #                          it). A fast rerun often never shows "running" in the DOM: React batches the
 #                          "running" and "finished" messages into one render, so the DOM alone misses it.
-#   window.__chartMutated  last DOM change inside any stPlotlyChart (plotly drawing; Streamlit replaces
-#                          the plot div on every rerun, so plotly's own events on the old div are useless);
+#   window.__chartMutated  last DOM change inside any chart (plotly drawing; st.plotly_chart replaces the
+#                          plot div on every rerun, so plotly's own events on the old div are useless);
 #   window.__idleSince     first animation frame of the current idle stretch (null while not idle);
-#   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers).
+#   window.__lastKeydown   last keydown, capture phase (before Streamlit's handlers);
+#   window.__lastClick     last click, capture phase.
 _INIT_SCRIPT = r"""
 (() => {
   if (window.__scriptStates) return;
@@ -69,7 +75,9 @@ _INIT_SCRIPT = r"""
   window.__chartMutated = 0;
   window.__idleSince = null;
   window.__lastKeydown = null;
+  window.__lastClick = null;
   addEventListener('keydown', () => { window.__lastKeydown = performance.now(); }, true);
+  addEventListener('click', () => { window.__lastClick = performance.now(); }, true);
 
   let lastDom = null;
   new MutationObserver((records) => {
@@ -322,7 +330,7 @@ def _wait_run_done(page: Any, since_index: int, timeout: float) -> None:
 
 def wait_idle(page: Any, timeout: float = 30.0, quiet_ms: float = 100.0) -> float:
     """Wait until ``stApp`` is CONNECTED and notRunning, no element is stale (``data-stale="true"``) or a
-    loading skeleton, every rendered ``stPlotlyChart`` holds a drawn ``.js-plotly-plot .main-svg``, and
+    loading skeleton, every rendered chart (``CHART_SELECTOR``) holds a drawn ``.js-plotly-plot .main-svg``, and
     nothing (chart DOM, run messages) has changed for ``quiet_ms``.
 
     Returns the in-page time (``performance.now()`` ms since navigation start) at which the page was
@@ -343,10 +351,14 @@ def wait_rerun(page: Any, since_index: int, timeout: float = 30.0, start_ms: flo
     run started meanwhile, e.g. by several key presses), then :func:`wait_idle`.
 
     Returns seconds from ``start_ms`` (in-page ``performance.now()`` ms; default: when this was called)
-    to the page being idle with its charts redrawn.
+    to the page being idle with its charts redrawn. Also sets ``page.rerun_phases`` (seconds): "to run"
+    from ``start_ms`` to the server's first run-started message, "run" from there to the last
+    script-finished message (the script, and the deltas it sent, arriving and rendered meanwhile),
+    "after run" from there to idle (what the browser still had to draw).
     """
     if start_ms is None:
         start_ms = float(page.evaluate("performance.now()"))
+    first = since_index
     while True:
         _wait_run_done(page, since_index, timeout)
         count = script_state_count(page)
@@ -354,8 +366,18 @@ def wait_rerun(page: Any, since_index: int, timeout: float = 30.0, start_ms: flo
         if page.evaluate(
             "(n) => !window.__scriptStates.slice(n).some(s => s[0] === 'running')", count
         ):
+            page.rerun_phases = _phases(page, first, start_ms, end_ms)
             return (end_ms - start_ms) / 1000.0
         since_index = count
+
+
+def _phases(page: Any, since_index: int, start_ms: float, end_ms: float) -> dict[str, float]:
+    states = page.evaluate("(n) => window.__scriptStates.slice(n)", since_index)
+    run = min((t for state, t, source in states if state == "running" and source == "ws"), default=None)
+    done = max((t for state, t, source in states if state == "notRunning" and source == "ws"), default=None)
+    if run is None or done is None:
+        return {}
+    return {"to run": (run - start_ms) / 1000, "run": (done - run) / 1000, "after run": (end_ms - done) / 1000}
 
 
 def press_slider(
@@ -384,6 +406,51 @@ def press_slider(
     return wait_rerun(page, since, timeout, start_ms=float(start_ms))
 
 
+def click_and_wait(page: Any, target: Any, timeout: float = 30.0) -> float:
+    """Click ``target`` (a Playwright locator: a button, a toggle, a tab) and wait for the rerun.
+
+    Returns seconds from the click (stamped in the page by a capture-phase ``click`` listener) to the
+    page being idle with its charts redrawn.
+    """
+    page.evaluate("window.__lastClick = null")
+    since = script_state_count(page)
+    target.click(timeout=timeout * 1000)
+    start_ms = page.evaluate("window.__lastClick")
+    if start_ms is None:
+        raise RuntimeError(f"no click reached the page for {target}")
+    return wait_rerun(page, since, timeout, start_ms=float(start_ms))
+
+
+# Every chart plotly.js has drawn and the page shows (an inactive tab's has no layout box), with the
+# layout object plotly.js resolved for it: a redraw, by Plotly.react or a new plot, replaces that object.
+_SHOWN_GRAPHS_JS = """
+(selector) => Array.from(document.querySelectorAll(selector))
+  .filter(c => c.getClientRects().length)
+  .map(c => (c.matches('.js-plotly-plot') ? c : c.querySelector('.js-plotly-plot')))
+"""
+_MARK_DRAWN_JS = f"""
+(selector) => {{
+  const graphs = ({_SHOWN_GRAPHS_JS})(selector);
+  window.__drawnLayouts = new Set(graphs.map(gd => gd && gd._fullLayout));
+  return graphs.length;
+}}
+"""
+_ALL_REDRAWN_JS = f"""
+(selector) => ({_SHOWN_GRAPHS_JS})(selector).every(gd =>
+  gd && gd._fullLayout && !window.__drawnLayouts.has(gd._fullLayout) && gd.querySelector('.main-svg'))
+"""
+
+
+def mark_drawn_charts(page: Any) -> int:
+    """Remember what every shown chart has drawn, for :func:`all_charts_redrawn`; returns how many."""
+    return int(page.evaluate(_MARK_DRAWN_JS, CHART_SELECTOR))
+
+
+def all_charts_redrawn(page: Any) -> bool:
+    """Whether every chart shown now was drawn anew since :func:`mark_drawn_charts`."""
+    return bool(page.evaluate(_ALL_REDRAWN_JS, CHART_SELECTOR))
+
+
 def has_slider(page: Any, label: str) -> bool:
     return page.get_by_role("slider", name=label).count() > 0
 
@@ -410,10 +477,13 @@ def figure_sizes(page: Any) -> list[dict[str, int]]:
 def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
     """Record every Plotly figure the server sends to ``page`` (call before navigating, e.g. as
     ``new_page(..., before_goto=...)``): returns a list that fills with ``{"id", "bytes", "frames"}``,
-    ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (``PlotlyChart.spec``).
+    ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (the page's chart component
+    data, or ``PlotlyChart.spec`` for ``st.plotly_chart``).
     """
     from google.protobuf.message import DecodeError
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # imports streamlit: only when asked
+
+    from playground.sections.plot import COMPONENT_NAME
 
     figures: list[dict[str, Any]] = []
 
@@ -428,11 +498,15 @@ def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
         if msg.WhichOneof("type") != "delta" or msg.delta.WhichOneof("type") != "new_element":
             return
         element = msg.delta.new_element
-        if element.WhichOneof("type") == "plotly_chart":
-            spec = element.plotly_chart.spec
-            frames = json.loads(spec).get("frames") or []
-            size = len(spec.encode())
-            figures.append({"id": element.plotly_chart.id, "bytes": size, "frames": len(frames)})
+        kind = element.WhichOneof("type")
+        if kind == "plotly_chart":
+            chart_id, spec = element.plotly_chart.id, element.plotly_chart.spec.encode()
+        elif kind == "bidi_component" and element.bidi_component.component_name == COMPONENT_NAME:
+            chart_id, spec = element.bidi_component.id, element.bidi_component.bytes
+        else:
+            return
+        frames = json.loads(spec).get("frames") or []
+        figures.append({"id": chart_id, "bytes": len(spec), "frames": len(frames)})
 
     page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return figures

@@ -1,7 +1,8 @@
 """Reading the page in AppTest: its figures by the key the page gave them, and a clean-run check.
 
 Not a test module. Every test that looks at a chart goes through `figures`, so how a chart reaches the
-page (today `st.plotly_chart`) is known in one place.
+page (the keyed component of playground/sections/plot.py, whose data is the figure as JSON bytes) is
+known in one place.
 """
 
 from __future__ import annotations
@@ -9,13 +10,17 @@ from __future__ import annotations
 import json
 import re
 
+from playground.sections.plot import COMPONENT_NAME
+
 
 def figures(at) -> dict[str, dict]:
     """Every Plotly figure on the page as a dict, by the key the page drew it with."""
     found = {}
-    for element in at.get("plotly_chart"):
+    for element in at.get("bidi_component"):
+        if element.proto.component_name != COMPONENT_NAME:
+            continue
         key = element.proto.id.rsplit("-", 1)[-1]  # "$$ID-<hash>-<key>"
-        found[key] = json.loads(element.proto.spec)
+        found[key] = json.loads(element.proto.bytes)
     return found
 
 

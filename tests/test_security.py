@@ -417,7 +417,7 @@ def test_in_the_browser_hostile_text_shows_as_text_in_notices_chart_titles_and_h
     the hover read-out) show as the characters they are: no link, image, LaTeX, tag or hover field forms."""
     from urllib.parse import quote
 
-    from tests.browser import ROOT, browser, new_page, require_browser, serve, wait_idle
+    from tests.browser import PAGE_CHART_SELECTOR, ROOT, browser, new_page, require_browser, serve, wait_idle
 
     require_browser()
     names = ['<a href="https://evil.example">x1</a> %{y}', "[t](https://evil.example) $a$ www.evil.example",
@@ -431,16 +431,16 @@ def test_in_the_browser_hostile_text_shows_as_text_in_notices_chart_titles_and_h
             assert f"Epochs: '{link[:40]}…' is not a number" in notice.replace(WORD_JOINER, "")
             page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
                 files=[{"name": "hostile.csv", "mimeType": "text/csv", "buffer": _csv(names, rows=30)}])
-            page.wait_for_selector('[data-testid="stPlotlyChart"] .nsewdrag', timeout=60_000)
+            page.wait_for_selector(f"{PAGE_CHART_SELECTOR} .nsewdrag", timeout=60_000)
             wait_idle(page)
             titles = page.locator(".js-plotly-plot :is(.g-xtitle, .g-ytitle, .g-x2title, .g-y2title)")
             assert titles.all_text_contents() == [names[0], f"w[{names[0]}]", names[1], "b"]
-            box = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').nth(1).bounding_box()
+            box = page.locator(f"{PAGE_CHART_SELECTOR} .nsewdrag").nth(1).bounding_box()
             page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # over the landscape
             page.wait_for_selector(".hoverlayer .hovertext", timeout=10_000)
             assert page.locator(".hoverlayer").text_content().startswith(f"w[{names[0]}]=")  # %{y} stays text
             for hostile in ('[data-testid="stMain"] a', '[data-testid="stAlert"] a', ".js-plotly-plot a",
-                            '[data-testid="stMarkdownContainer"] img', '[data-testid="stToast"] .katex'):
+                            '[data-testid="stMarkdownContainer"] img', '[data-testid="stAlert"] .katex'):
                 assert page.locator(hostile).count() == 0, hostile
             assert errors == []
         finally:

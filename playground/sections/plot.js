@@ -1,0 +1,192 @@
+// One Plotly chart that stays on the page across reruns (playground/sections/plot.py mounts it, keyed,
+// with isolate_styles=False: plotly.js puts its CSS in the document's head, which a shadow root would
+// not see). Streamlit calls this again with the same parentElement and new data on every rerun and on a
+// theme switch; the graph div is kept and redrawn with Plotly.react (data, layout, config and frames).
+// __PLOTLY_CHUNK__ is replaced by plot.py: Streamlit's own plotly.js bundle, which sets window.Plotly.
+
+const CHUNK = __PLOTLY_CHUNK__;
+const charts = new WeakMap(); // parentElement -> {gd, bytes, figure, theme, themeKey, drawnWidth, ...}
+
+function plotly() {
+  // Resolved next to Streamlit's entry script, so any base path (Community Cloud's /~/+/) works.
+  if (!window.__playgroundPlotly) {
+    const entry = Array.from(document.scripts).find((s) => /\/static\/js\/index\.[^/]+\.js$/.test(s.src));
+    const url = new URL(CHUNK, entry ? entry.src : new URL("static/js/", document.baseURI)).href;
+    window.__playgroundPlotly = import(url).then(() => window.Plotly);
+  }
+  return window.__playgroundPlotly;
+}
+
+// Streamlit's Plotly theme (frontend PlotlyChart/CustomTheme.tsx in 1.67), from the theme's CSS variables.
+const GRAY = { 10: "#fafafa", 30: "#e6eaf1", 70: "#808495", 85: "#31333F", 90: "#262730" };
+
+function luminance(color) {
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.fillStyle = color;
+  const hex = ctx.fillStyle; // normalised to #rrggbb for opaque colours
+  if (!/^#[0-9a-f]{6}$/i.test(hex)) return 1;
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}
+
+function readTheme(element) {
+  const style = getComputedStyle(element);
+  const css = (name) => style.getPropertyValue(`--st-${name}`).trim();
+  const family = (name) => css(name).split(",").map((f) => f.trim()).join(", "); // as the theme spells it
+  return {
+    bg: css("background-color"), text: css("text-color"), heading: css("heading-color"),
+    border: css("border-color"), font: family("font"), headingFont: family("heading-font"),
+    weight: css("base-font-weight"), rem: parseFloat(getComputedStyle(document.documentElement).fontSize) || 16,
+  };
+}
+
+function themeLayout(t) {
+  const light = luminance(t.bg) > 0.5;
+  const faded = light ? GRAY[70] : GRAY[30], legend = light ? GRAY[90] : GRAY[10];
+  const grid = light ? GRAY[30] : GRAY[85];
+  const px = (rem) => rem * t.rem, small = px(0.75), medium = px(0.875);
+  const ticks = { color: faded, size: small }, axisTitle = { font: { color: faded, size: medium } };
+  return {
+    font: { color: faded, family: t.font, size: small, weight: Number(t.weight) || t.weight },
+    title: { color: t.heading, subtitleColor: t.text, font: { family: t.headingFont, size: px(1), color: t.heading },
+             pad: { l: px(0.25) }, xanchor: "left", x: 0 },
+    legend: { title: { font: { size: small, color: faded }, side: "top" }, valign: "top", bordercolor: "transparent",
+              borderwidth: 0, font: { size: small, color: legend } },
+    paper_bgcolor: t.bg, plot_bgcolor: t.bg,
+    yaxis: { ticklabelposition: "outside", zerolinecolor: grid, title: { ...axisTitle, standoff: px(1.5) },
+             tickcolor: grid, tickfont: ticks, gridcolor: grid, minor: { gridcolor: grid }, automargin: true },
+    xaxis: { zerolinecolor: grid, gridcolor: grid, showgrid: false, tickfont: ticks, tickcolor: grid,
+             title: { ...axisTitle, standoff: px(1.25) }, minor: { gridcolor: grid }, zeroline: false, automargin: true,
+             rangeselector: { bgcolor: t.bg, bordercolor: grid, borderwidth: 1, x: 0 } },
+    margin: { pad: px(0.5), r: 0, l: 0 },
+    hoverlabel: { bgcolor: t.bg, bordercolor: t.border, font: { color: faded, family: t.font, size: small } },
+    coloraxis: { colorbar: { thickness: 16, xpad: px(1.5), ticklabelposition: "outside", outlinecolor: "transparent",
+                             outlinewidth: 8, len: 0.75, y: 0.5745, title: axisTitle, tickfont: ticks } },
+  };
+}
+
+function merge(target, source) {
+  for (const [k, v] of Object.entries(source)) {
+    const both = v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object";
+    target[k] = both ? merge(target[k], v) : v;
+  }
+  return target;
+}
+
+const FULLSCREEN = { width: 24, height: 24, path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z" };
+const CONFIG = {
+  displaylogo: false, scrollZoom: false, showSendToCloud: false,
+  modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
+  modeBarButtonsToAdd: [{ name: "Fullscreen", title: "Fullscreen", icon: FULLSCREEN,
+    click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()) }],
+};
+
+// The viewer's zoom, pan, turn of a 3-D view and hidden legend entries survive a rerun (plotly.js's
+// uirevision) while the axes show the same things (titles, types); a 2-D axis's zoom also ends when the
+// figure sets a different range for it, as a whole: plotly.js alone would keep a zoomed bound whose
+// figure value stayed and take the other from the new figure.
+function keepViewerChanges(layout) {
+  const axes = Object.keys(layout).filter((k) => /^([xy]axis|scene)\d*$/.test(k)).sort();
+  const shows = (axis) => [axis.title, axis.type];
+  if (layout.uirevision === undefined) {
+    layout.uirevision = JSON.stringify(axes.map((k) => (k.startsWith("scene")
+      ? [k, ...["xaxis", "yaxis", "zaxis"].map((a) => shows(layout[k][a] || {}))] : [k, ...shows(layout[k])])));
+  }
+  for (const k of axes.filter((k) => !k.startsWith("scene") && layout[k].uirevision === undefined)) {
+    layout[k] = { ...layout[k], uirevision: JSON.stringify([layout.uirevision, layout[k].range]) };
+  }
+}
+
+// What plotly.js gets: the theme as the layout's template (figure values win), a bold title as
+// st.plotly_chart shows it, the container's width (the screen's in fullscreen), the viewer's changes kept.
+function styled(chart) {
+  const { figure, theme, gd, box } = chart;
+  const fullscreen = document.fullscreenElement === gd;
+  const layout = { ...figure.layout };
+  layout.template = { ...layout.template, layout: merge({ ...(layout.template || {}).layout }, themeLayout(theme)) };
+  if (layout.title != null) {
+    const title = typeof layout.title === "string" ? { text: layout.title } : layout.title;
+    layout.title = { ...title, text: `<b>${title.text ?? ""}</b>` };
+  }
+  keepViewerChanges(layout);
+  layout.width = chart.drawnWidth = fullscreen ? window.innerWidth : Math.max(box.clientWidth, 150);
+  layout.height = fullscreen ? window.innerHeight : (figure.layout.height ?? 450);
+  return { data: figure.data, layout, frames: figure.frames || [], config: CONFIG };
+}
+
+// A playing animation would go on drawing the old frames over the new figure. Stop its loop as
+// Plotly.purge does (st.plotly_chart purged the chart on every rerun): pausing through Plotly.animate
+// rejects the Play button's promise, an uncaught error in the page.
+function stopAnimation(gd) {
+  const t = gd._transitionData;
+  if (!t || !t._animationRaf) return;
+  window.cancelAnimationFrame(t._animationRaf);
+  t._animationRaf = null;
+  t._frameQueue = [];
+  if (t._interruptCallbacks) t._interruptCallbacks.length = 0;
+}
+
+// Draws the latest figure and theme; calls that arrive while plotly.js loads or draws are merged.
+function redraw(chart) {
+  chart.dirty = true;
+  if (chart.busy) return;
+  chart.busy = true;
+  plotly()
+    .then(async (Plotly) => {
+      while (chart.dirty) {
+        chart.dirty = false;
+        stopAnimation(chart.gd);
+        await Plotly.react(chart.gd, styled(chart));
+      }
+    })
+    .catch((error) => console.error("playground chart:", error))
+    .finally(() => { chart.busy = false; });
+}
+
+function sameBytes(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function mount(box) {
+  const gd = document.createElement("div");
+  gd.className = "playground-chart";
+  gd.dataset.testid = "playgroundChart";
+  box.appendChild(gd);
+  const chart = { gd, box };
+  const observer = new ResizeObserver(() => {
+    if (chart.figure && Math.max(box.clientWidth, 150) !== chart.drawnWidth) redraw(chart);
+  });
+  observer.observe(box);
+  gd.addEventListener("fullscreenchange", () => redraw(chart));
+  // Streamlit runs only the last returned cleanup, when the element leaves the page.
+  chart.cleanup = () => {
+    observer.disconnect();
+    charts.delete(box);
+    if (window.Plotly) window.Plotly.purge(gd);
+    gd.remove();
+  };
+  charts.set(box, chart);
+  return chart;
+}
+
+export default function ({ data, parentElement }) {
+  const chart = charts.get(parentElement) || mount(parentElement);
+  const theme = readTheme(parentElement), themeKey = JSON.stringify(theme);
+  const changed = !sameBytes(chart.bytes, data);
+  if (changed) {
+    chart.bytes = data;
+    chart.figure = JSON.parse(new TextDecoder().decode(data));
+    chart.gd.style.minHeight = `${chart.figure.layout.height ?? 450}px`; // room kept while plotly.js loads
+  }
+  if (changed || themeKey !== chart.themeKey) {
+    chart.theme = theme;
+    chart.themeKey = themeKey;
+    redraw(chart);
+  }
+  return chart.cleanup;
+}
