@@ -12,8 +12,9 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from . import features as input_features
 from .data import CLASSIFICATION, DataError, Dataset, load_csv
-from .datasets import UPLOAD, make_dataset
+from .datasets import DATASETS, UPLOAD, make_dataset
 from .engine import History, TrainingRun
 from .reference import Method, method_for
 from .safe_text import quoted, quoted_list
@@ -24,8 +25,8 @@ from .settings import MAX_STEPS, Settings
 class Experiment:
     """A finished run and everything needed to draw it."""
 
-    settings: Settings  # as actually run (batch size and epochs possibly trimmed)
-    dataset: Dataset  # after feature selection, before scaling
+    settings: Settings  # as actually run (batch size and epochs possibly trimmed; view-only fields at defaults)
+    dataset: Dataset  # what the network is fed: the chosen columns or input features, before scaling
     X_train: np.ndarray  # (n_train, p), scaled if settings.standardize
     y_train: np.ndarray  # (n_train,)
     X_val: np.ndarray  # (n_val, p)
@@ -34,6 +35,15 @@ class Experiment:
     history: History
     scaler: StandardScaler | None
     notices: tuple[str, ...]  # what was adjusted, in words for the page
+    raw_train: np.ndarray  # (n_train, r) the points' own coordinates (before input features and scaling)
+    raw_val: np.ndarray  # (n_val, r)
+    raw_names: tuple[str, ...]  # (r,) names of those coordinates
+    inputs: tuple[str, ...] = ()  # input feature ids computed from them (features.py); () for many-column data
+
+    def network_inputs(self, raw: np.ndarray) -> np.ndarray:
+        """What the network is fed (m, p) at raw points (m, r): their input features, then the run's scaling."""
+        X = input_features.transform(raw, self.inputs) if self.inputs else np.asarray(raw, dtype=np.float64)
+        return self.scaler.transform(X) if self.scaler is not None else X
 
     @property
     def task(self) -> str:
@@ -157,10 +167,25 @@ def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_
     )
 
 
+def input_ids(settings: Settings, raw: Dataset) -> tuple[str, ...]:
+    """The input features the network is fed for this data (its raw inputs by default); () when the data's
+    own columns feed it (many-column data, an uploaded file)."""
+    if not DATASETS[settings.dataset].raw_inputs:
+        return ()
+    chosen = [key for key in settings.inputs.split(",") if key] or input_features.RAW
+    return input_features.usable(chosen, raw.p)
+
+
 def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
-    """Load, split, scale and train as the settings say; raises DataError for unusable data."""
-    data = load_dataset(settings, upload)
-    X_train, X_val, y_train, y_val = split(data, settings)
+    """Load, split, compute input features, scale and train as the settings say; DataError for unusable data."""
+    raw = load_dataset(settings, upload)
+    raw_train, raw_val, y_train, y_val = split(raw, settings)
+    inputs = input_ids(settings, raw)
+    data, X_train, X_val = raw, raw_train, raw_val
+    if inputs:
+        data = replace(raw, X=input_features.transform(raw.X, inputs),
+                       feature_names=input_features.names(raw.feature_names, inputs))
+        X_train, X_val = input_features.transform(raw_train, inputs), input_features.transform(raw_val, inputs)
     scaler = StandardScaler().fit(X_train) if settings.standardize else None
     if scaler is not None:
         X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
@@ -170,4 +195,5 @@ def run_experiment(settings: Settings, upload: bytes | None = None, progress=Non
         raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "
                         "Choose mean squared error.")
     history = make_training_run(settings, loss, X_train, y_train, X_val, y_val).run(progress)
-    return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices))
+    return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices),
+                      raw_train, raw_val, raw.feature_names, inputs)

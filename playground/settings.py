@@ -16,10 +16,11 @@ import math
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
 from typing import Any
 
+from . import features as input_features
 from .data import MAX_FEATURES
 from .datasets import DATASETS, DIGIT_TARGETS, UPLOAD
 from .engine import ACTIVATIONS, OPTIMIZERS, REGULARIZERS
-from .safe_text import clean_name, quoted
+from .safe_text import clean_name, quoted, quoted_list
 
 GROUPS = ("Data", "Model", "Training")
 
@@ -66,9 +67,9 @@ def log_number(default: float, values: tuple[float, ...], label: str, help: str,
     return _meta("log", default, label, help, group, values=values, min=values[0], max=values[-1])
 
 
-def flag(default: bool, label: str, help: str, group: str) -> Any:
-    """An on/off field."""
-    return _meta("bool", default, label, help, group)
+def flag(default: bool, label: str, help: str, group: str, view_only: bool = False) -> Any:
+    """An on/off field; `view_only` ones change what is drawn, never the run (see Settings.run_part)."""
+    return _meta("bool", default, label, help, group, view_only=view_only)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,11 @@ class Settings:
     features: str = _meta(
         "features", "", "Features", "Input columns (multi-feature datasets). Empty = all.", "Data"
     )
+    inputs: str = _meta(
+        "inputs", "", "Input features",
+        "What the network is fed, computed from the raw x1, x2 (or x): as TensorFlow Playground's FEATURES. "
+        "Empty = the raw inputs.", "Data", options=input_features.LABELS,
+    )
     n_points: int = integer(
         100, 4, MAX_POINTS, "Number of points", "How many points to generate (generated datasets).", "Data"
     )
@@ -105,6 +111,11 @@ class Settings:
     )
     seed: int = integer(
         0, 0, 999_999, "Seed", "Fixes the data, the starting weights and the batch order.", "Data"
+    )
+    show_validation: bool = flag(
+        True, "Show validation points",
+        "Draw the held-out points on the fit (TensorFlow Playground's 'Show test data'); training never sees "
+        "them either way.", "Data", view_only=True,
     )
     # Model
     activation: str = choice(
@@ -164,6 +175,8 @@ class Settings:
             if value is not MISSING:
                 values[f.name] = value
         settings = replace(base, **values)
+        settings, dropped = _usable_inputs(settings, bool(raw.get("inputs")), bool(raw.get("features")))
+        notices += dropped
         if settings.target and settings.dataset != UPLOAD:  # only a CSV file has columns to pick a target from
             if raw.get("target"):
                 notices.append(f"{FIELDS['target'].metadata['label']}: {quoted(settings.target)} applies only to "
@@ -185,6 +198,10 @@ class Settings:
             if getattr(self, f.name) != getattr(defaults, f.name)
         }
 
+    def run_part(self) -> Settings:
+        """These settings with every view-only field at its default: what decides the run (a cache key)."""
+        return replace(self, **{f.name: f.default for f in fields(self) if f.metadata.get("view_only")})
+
     @property
     def hidden(self) -> tuple[int, ...]:
         """Hidden layer sizes, e.g. (4,) or ()."""
@@ -192,6 +209,28 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def _usable_inputs(settings: Settings, asked: bool, asked_features: bool) -> tuple[Settings, list[str]]:
+    """The input features this dataset can compute, canonical ("" when they are just its raw inputs), and a
+    notice for what had to go (only when the value was asked for, not when a dataset change made it moot)."""
+    n_raw = DATASETS[settings.dataset].raw_inputs
+    ids = [key for key in settings.inputs.split(",") if key]
+    kept = input_features.usable(ids, n_raw)
+    label = FIELDS["inputs"].metadata["label"]
+    notices = []
+    if n_raw and settings.features:  # one or two raw inputs: the input features say what the network is fed
+        if asked_features:
+            notices.append(f"{FIELDS['features'].metadata['label']}: this dataset picks its inputs under "
+                           f"{label}; ignored {quoted(settings.features)}.")
+        settings = replace(settings, features="")
+    if asked and ids and n_raw == 0:
+        notices.append(f"{label}: this dataset's inputs are its own columns; ignored.")
+    elif asked and len(kept) < len(ids):
+        notices.append(f"{label}: this dataset has only {'x' if n_raw == 1 else 'x1 and x2'} to compute from; "
+                       f"ignored {', '.join(input_features.LABELS[key] for key in ids if key not in kept)}.")
+    value = "" if kept == input_features.RAW[:n_raw] else ",".join(kept)
+    return replace(settings, inputs=value), notices
 
 
 def _to_text(value) -> str:
@@ -219,6 +258,11 @@ def _coerce(f, raw) -> tuple[Any, str | None]:
         return MISSING, f"{label}: {quoted(text)} is not on/off; kept the current value."
     if kind == "features":
         return _names(label, text)
+    if kind == "inputs":
+        ids = [part.strip() for part in text.split(",") if part.strip()]
+        unknown = [key for key in ids if key not in meta["options"]]
+        known = ",".join(key for key in meta["options"] if key in ids)  # the schema's order, no repeats
+        return known, f"{label}: ignored {quoted_list(unknown, 3)}, not an input feature." if unknown else None
     if kind == "column":
         name, changes = clean_name(text)
         return name, f"{label}: {', '.join(changes)}; using {quoted(name)}." if changes else None

@@ -231,12 +231,18 @@ def test_a_target_outside_an_uploaded_csv_leaves_the_settings_and_the_link(targe
 
 
 def test_settings_that_do_not_apply_leave_the_state_and_the_link(app):
-    at = app(target="price", features="junk,x2", dataset="blobs")
+    at = app(target="price", features="junk,s2", dataset="diabetes")
     assert_clean(at)
-    assert at.session_state["settings"].target == "" and at.session_state["settings"].features == "x2"
-    assert dict(at.query_params) == {"dataset": "blobs", "features": "x2"}
+    assert at.session_state["settings"].target == "" and at.session_state["settings"].features == "s2"
+    assert dict(at.query_params) == {"dataset": "diabetes", "features": "s2"}
     said = " ".join(notices(at))
     assert "'price' applies only to an uploaded CSV" in said and "ignored 'junk'" in said
+    at = app(features="x1", inputs="x1,x2,x1sq,x2sq,bogus", dataset="line")  # one raw input: x, x², sin x
+    assert_clean(at)
+    assert at.session_state["settings"].features == "" and at.session_state["settings"].inputs == "x1,x1sq"
+    assert dict(at.query_params) == {"inputs": "x1,x1sq"}
+    said = " ".join(notices(at))
+    assert "ignored 'x1'" in said and "ignored x₂, x₂²" in said and "ignored 'bogus'" in said
 
 
 # ------------------------------------------------------------------------------------------ CSV

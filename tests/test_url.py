@@ -12,8 +12,8 @@ from tests.page import notices
 def a_setting_of_every_field() -> Settings:
     """Non-default values for every field, all legal."""
     return Settings(
-        dataset="blobs", digit_target="3", target="", features="x2", n_points=250, noise=1.5,
-        validation_split=0.3, standardize=True, seed=42, activation="tanh", hidden_layers=2,
+        dataset="blobs", digit_target="3", target="", features="", inputs="x1,x1sq,x1x2", n_points=250, noise=1.5,
+        validation_split=0.3, standardize=True, seed=42, show_validation=False, activation="tanh", hidden_layers=2,
         hidden_units=6, hidden_activation="relu", loss="mse", optimizer="rmsprop", learning_rate=0.003,
         batch_size=16, epochs=40, shuffle=False, regularization="l2", regularization_rate=0.03,
     )
@@ -22,7 +22,9 @@ def a_setting_of_every_field() -> Settings:
 def test_every_field_is_in_the_example():
     chosen, default = asdict(a_setting_of_every_field()), asdict(Settings())
     unchanged = {name for name in FIELDS if chosen[name] == default[name]}
-    assert unchanged <= {"target"}  # the CSV target only means something with an uploaded file
+    # The CSV target only means something with an uploaded file, the column picker only with many columns
+    # (blobs picks its inputs under "Input features" instead).
+    assert unchanged <= {"target", "features"}
 
 
 def test_query_round_trip_without_the_page():
@@ -88,10 +90,14 @@ def test_hidden_controls_are_absent_from_the_page(app):
     assert at.query_params["learning_rate_hide"] == "true"  # the hides stay in the link
 
 
-def test_every_sidebar_setting_widget_comes_from_the_schema(app):
-    at = app(dataset="digits", hidden_layers="1")
+@pytest.mark.parametrize(("query", "not_here"), [
+    ({"dataset": "digits", "hidden_layers": "1"}, {"n_points", "noise", "target", "inputs", "regularization_rate"}),
+    ({"dataset": "circles", "regularization": "l2"}, {"digit_target", "target", "features", "hidden_units",
+                                                      "hidden_activation"}),
+])
+def test_every_sidebar_setting_widget_comes_from_the_schema(app, query, not_here):
+    at = app(**query)
     widgets = [*at.sidebar.selectbox, *at.sidebar.select_slider, *at.sidebar.slider, *at.sidebar.toggle,
                *at.sidebar.number_input, *at.sidebar.multiselect]
     keys = {w.key.removeprefix("w_").removesuffix("_list") for w in widgets if w.key and w.key.startswith("w_")}
-    expected = {f.name for f in fields(Settings)} - {"n_points", "noise", "target", "regularization_rate"}  # not here
-    assert keys == expected
+    assert keys == {f.name for f in fields(Settings)} - not_here

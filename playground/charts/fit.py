@@ -1,7 +1,9 @@
 """The fit panel: data and the network's prediction at each animation frame.
 
-One input: the prediction curve over x. Two inputs: the prediction as a heatmap over the plane.
-More inputs: predicted against actual values for a sample of points.
+Drawn over the points' own coordinates (before input features and scaling; exp.network_inputs maps them
+to what the network is fed). One coordinate: the prediction curve over x. Two: the prediction as a
+heatmap over the plane, with the 0.5 boundary for classes. More: predicted against actual values for a
+sample of points.
 """
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ from ..engine import ACTIVATIONS
 from ..numbers import readable
 from ..safe_text import plotly_literal
 from .panels import Panel
-from .style import CLASS_COLORS, EXACT, NEURON, PROBABILITY_SCALE, TRAIN, VALIDATION, compact, padded_range
+from .style import BOUNDARY, CLASS_COLORS, EXACT, NEURON, PROBABILITY_SCALE, TRAIN, VALIDATION, compact, padded_range
 
 CURVE_POINTS = 100
 HEATMAP_POINTS = 30
 MAX_SCATTER = 100
 
 
-def fit_panel(exp, frames: np.ndarray, reference=None) -> Panel:
-    """The panel for experiment `exp` at history frames `frames`; `reference` is the exact (w, b) or None."""
-    p = exp.X_train.shape[1]
-    if p == 1:
-        return _curve_panel(exp, frames, reference)
-    if p == 2:
-        return _plane_panel(exp, frames)
+def fit_panel(exp, frames: np.ndarray, reference=None, show_validation: bool = True) -> Panel:
+    """The panel for experiment `exp` at history frames `frames`; `reference` is the exact (w, b) or None;
+    `show_validation` draws the held-out points too."""
+    r = exp.raw_train.shape[1]
+    if r == 1:
+        return _curve_panel(exp, frames, reference, show_validation)
+    if r == 2:
+        return _plane_panel(exp, frames, show_validation)
     return _predicted_vs_actual_panel(exp, frames)
 
 
@@ -36,27 +39,27 @@ def _points(X, y, name, color, symbol="circle", marker_line=None) -> dict:
 
 
 def _x_label(exp, column: int = 0) -> str:
-    name = plotly_literal(exp.dataset.feature_names[column])  # a CSV's column name: shown as text, never markup
-    return f"{name} (standardized)" if exp.settings.standardize else name
+    return plotly_literal(exp.raw_names[column])  # a CSV's column name: shown as text, never markup
 
 
 def _target(exp) -> str:
     return plotly_literal(exp.dataset.target_name)
 
 
-def _curve_panel(exp, frames, reference) -> Panel:
+def _curve_panel(exp, frames, reference, show_validation) -> Panel:
     h = exp.history
-    x_all = np.concatenate([exp.X_train[:, 0], exp.X_val[:, 0]])
+    x_all = np.concatenate([exp.raw_train[:, 0], exp.raw_val[:, 0]])
     x_range = padded_range(x_all, 0.05)
-    grid = np.linspace(*x_range, CURVE_POINTS)  # (G,)
-    curves = [h.predict(grid[:, None], frame) for frame in frames]  # F × (G,)
+    grid = np.linspace(*x_range, CURVE_POINTS)  # (G,) over x itself
+    inputs = exp.network_inputs(grid[:, None])  # (G, p) what the network is fed there
+    curves = [h.predict(inputs, frame) for frame in frames]  # F × (G,)
     y_all = np.concatenate([exp.y_train, exp.y_val])
     y_range = _fixed_y_range(y_all, np.array(curves))
-    traces = [_points(exp.X_train[:, 0], exp.y_train, "train", TRAIN)]
-    if len(exp.y_val):
-        traces.append(_points(exp.X_val[:, 0], exp.y_val, "validation", VALIDATION, "diamond"))
+    traces = [_points(exp.raw_train[:, 0], exp.y_train, "train", TRAIN)]
+    if len(exp.y_val) and show_validation:
+        traces.append(_points(exp.raw_val[:, 0], exp.y_val, "validation", VALIDATION, "diamond"))
     if reference is not None:
-        exact = ACTIVATIONS[h.activation].f(reference[0][0] * grid + reference[1])
+        exact = ACTIVATIONS[h.activation].f(inputs @ np.asarray(reference[0]).reshape(-1) + reference[1])
         traces.append({"type": "scatter", "mode": "lines", "name": "exact answer", "x": compact(grid),
                        "y": compact(exact), "line": {"color": EXACT, "dash": "dash", "width": 2}})
     traces.append({"type": "scatter", "mode": "lines", "name": "neuron", "x": compact(grid),
@@ -91,14 +94,14 @@ def _fixed_y_range(y: np.ndarray, curves: np.ndarray) -> list[float]:
     return [lo, hi]
 
 
-def _plane_panel(exp, frames) -> Panel:
+def _plane_panel(exp, frames, show_validation) -> Panel:
     h = exp.history
-    X_all = np.vstack([exp.X_train, exp.X_val])
-    r1, r2 = padded_range(X_all[:, 0], 0.05), padded_range(X_all[:, 1], 0.05)
+    R_all = np.vstack([exp.raw_train, exp.raw_val])
+    r1, r2 = padded_range(R_all[:, 0], 0.05), padded_range(R_all[:, 1], 0.05)
     g1, g2 = np.linspace(*r1, HEATMAP_POINTS), np.linspace(*r2, HEATMAP_POINTS)
     G1, G2 = np.meshgrid(g1, g2)  # (G2, G1) each
-    plane = np.column_stack([G1.ravel(), G2.ravel()])  # (G2·G1, 2)
-    surfaces = [h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]  # F × (G2, G1)
+    plane = exp.network_inputs(np.column_stack([G1.ravel(), G2.ravel()]))  # (G2·G1, p) fed at each grid point
+    surfaces = compact(np.array([h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]), 3)
     classify = exp.task == "classification"
     target = _target(exp)
     if classify:
@@ -110,28 +113,36 @@ def _plane_panel(exp, frames) -> Panel:
         shading = {"zmin": lo, "zmax": hi, "colorscale": "Viridis", "opacity": 0.75,
                    "colorbar": {"title": {"text": f"predicted {target}", "side": "right"}, "len": 0.8,
                                 "thickness": 12}}
-    traces = [{"type": "heatmap", "name": "prediction", "x": compact(g1), "y": compact(g2),
-               "z": compact(surfaces[-1], 3), **shading,
+    grid = {"x": compact(g1), "y": compact(g2)}
+    traces = [{"type": "heatmap", "name": "prediction", **grid, "z": surfaces[-1], **shading,
                "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}]
+    animated = [0]
+    if classify:  # the decision boundary: where the network says 0.5
+        traces.append({"type": "contour", "name": "boundary (P = 0.5)", **grid, "z": surfaces[-1],
+                       "contours": {"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"}, "showscale": False,
+                       "line": {"color": BOUNDARY, "width": 2}, "hoverinfo": "skip", "showlegend": True})
+        animated.append(1)
     edge = {"width": 1, "color": "#ffffff"}
-    for X, y, part, symbol in ((exp.X_train, exp.y_train, "train", "circle"),
-                               (exp.X_val, exp.y_val, "validation", "diamond")):
+    parts = [(exp.raw_train, exp.y_train, "train", "circle")]
+    if show_validation:
+        parts.append((exp.raw_val, exp.y_val, "validation", "diamond"))
+    for R, y, part, symbol in parts:
         if not len(y):
             continue
         if not classify:
             color = TRAIN if part == "train" else VALIDATION
-            traces.append(_points(X[:, 0], X[:, 1], part, color, symbol, marker_line=edge))
+            traces.append(_points(R[:, 0], R[:, 1], part, color, symbol, marker_line=edge))
             continue
         for label in (0, 1):  # one trace per class, so the legend shows both
             rows = y == label
-            traces.append(_points(X[rows, 0], X[rows, 1], f"{target} = {label}, {part}", CLASS_COLORS[label], symbol,
+            traces.append(_points(R[rows, 0], R[rows, 1], f"{target} = {label}, {part}", CLASS_COLORS[label], symbol,
                                   marker_line=edge))
     return Panel(
         traces=traces,
         xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
         yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
-        animated=[0],
-        frames=[[{"type": "heatmap", "z": z}] for z in compact(np.array(surfaces), 3)],
+        animated=animated,
+        frames=[[{"type": kind, "z": z} for kind in ("heatmap", "contour")[: len(animated)]] for z in surfaces],
         redraw=True,
     )
 

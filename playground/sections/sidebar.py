@@ -6,6 +6,7 @@ from dataclasses import fields, replace
 
 import streamlit as st
 
+from .. import features as input_features
 from ..datasets import DATASETS, UPLOAD
 from ..experiment import drop_unknown_columns
 from ..settings import GROUPS, Settings
@@ -33,7 +34,8 @@ def _visible(name: str, values: dict, n_features: int) -> bool:
     return {
         "digit_target": values.get("dataset") == "digits",
         "target": values.get("dataset") == UPLOAD and n_features > 0,
-        "features": n_features > 1,
+        "features": n_features > 1 and not spec.raw_inputs,  # low-dim data: the input features instead
+        "inputs": spec.raw_inputs > 0,
         "n_points": spec.generated,
         "noise": spec.generated,
         "hidden_units": values.get("hidden_layers", 0) > 0,
@@ -60,6 +62,12 @@ def _widget(f, key: str, container, n_train: int, feature_names: list[str], targ
         chosen = container.multiselect(label, feature_names, key=key + "_list", help=help_text,
                                        placeholder="all features")
         return ",".join(chosen)
+    if kind == "inputs":
+        options = list(input_features.usable(meta["options"], len(feature_names)))
+        raw = "x1 and x2" if len(feature_names) > 1 else "x"
+        chosen = container.multiselect(label, options, key=key + "_list", help=help_text, placeholder=f"{raw} alone",
+                                       format_func=lambda k: input_features.names(feature_names, (k,))[0])
+        return ",".join(chosen)
     if kind == "column":
         return container.selectbox(label, ["", *targets], key=key, help=help_text,
                                    format_func=lambda name: name or "(the last column)")
@@ -75,8 +83,12 @@ def _prepare_widget_state(f, key: str, value, n_train: int | None, feature_names
         if st.session_state.get(key) not in ("", *feature_names):
             st.session_state[key] = ""
         return
-    if f.metadata["kind"] == "features":
-        names = [n for n in value.split(",") if n in feature_names]
+    if f.metadata["kind"] in ("features", "inputs"):  # a multiselect holding a list; the setting joins it
+        if f.metadata["kind"] == "features":
+            names = [n for n in value.split(",") if n in feature_names]
+        else:  # the input features shown as chosen: the raw inputs when the setting is empty
+            names = list(input_features.usable(value.split(",") if value else input_features.RAW,
+                                               len(feature_names)))
         if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
             st.session_state[key + "_list"] = names
         return

@@ -169,7 +169,7 @@ def no_reference_reason(exp: Experiment) -> str:
 def experiment_or_message(current: Settings) -> Experiment | None:
     """The run, or None after showing why it could not run (bad data or settings), never a traceback."""
     try:
-        return cached_experiment(current, upload_bytes())
+        return cached_experiment(current.run_part(), upload_bytes())  # view-only settings never retrain
     except DataError as error:
         st.warning(markdown_literal(error), icon=":material/description:")
     except ValueError as error:

@@ -13,6 +13,7 @@ import streamlit as st
 from sklearn import config_context
 from sklearn.metrics import accuracy_score, r2_score
 
+from .. import features as input_features
 from ..engine import EXPLODE_FACTOR, parameter_counts
 from ..engine.losses import EPS
 from ..experiment import Experiment
@@ -35,6 +36,8 @@ def equation_latex(exp: Experiment, frame: int = -1) -> str:
     w, b = h.params[frame, -k - 1 : -1], h.params[frame, -1]
     if len(h.sizes) > 2:
         inputs = [rf"h_{{{j + 1}}}" for j in range(k)]
+    elif exp.inputs:  # input features computed from x (or x1, x2)
+        inputs = input_features.latex_names(exp.raw_train.shape[1], exp.inputs)
     elif k == 1:
         inputs = ["x"]
     else:

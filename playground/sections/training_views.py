@@ -55,12 +55,13 @@ def run_key(exp: Experiment) -> tuple:
     return exp.settings, state.fingerprint(state.upload_bytes())
 
 
-def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: str = ""):
+def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: str = "",
+                             show_validation: bool = True):
     """(figure, slice): the fit and the landscape over output parameters (u, v), animated together."""
     ls = cached_slice(exp, run_key(exp), reference, u, v)
     frames = frame_indices(len(exp.history.step))
-    fit_reference = reference if exp.X_train.shape[1] == 1 else None
-    figure = compose([fit_panel(exp, frames, fit_reference), landscape_panel(ls, frames)],
+    fit_reference = reference if exp.raw_train.shape[1] == 1 else None  # an exact curve over one x
+    figure = compose([fit_panel(exp, frames, fit_reference, show_validation), landscape_panel(ls, frames)],
                      frame_labels(exp, frames), title=title, height=500)
     return figure, ls
 
@@ -68,7 +69,7 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
     """The fit animation and the loss landscape with the optimizer's path, playing together."""
     u, v = slice_choice(exp)
-    figure, ls = fit_and_landscape_figure(exp, reference, u, v)
+    figure, ls = fit_and_landscape_figure(exp, reference, u, v, show_validation=state.settings().show_validation)
     plot.show(figure, key="fit_landscape")
     st.caption(landscape_caption(ls))
     _surface_toggle(ls)
