@@ -172,7 +172,7 @@ def _digits(n, noise, rng, target):
 _CLASSIFY = {"activation": "sigmoid", "loss": "auto"}
 _REGRESS = {"activation": "linear", "loss": "auto"}
 
-_PLANE = {"n_points": 200, "noise": 1.0, "validation_split": 0.5, "standardize": False}  # TF Playground's 50 %
+_PLANE = {"n_points": 300, "noise": 1.0, "validation_split": 0.5, "standardize": False}  # TF Playground's 50 %
 
 DATASETS: dict[str, DatasetSpec] = {
     "line": DatasetSpec("Seed 000 line: y = 1.35x + 0.5", REGRESSION, _line_000, True,
@@ -204,7 +204,7 @@ DATASETS: dict[str, DatasetSpec] = {
                            "separates them, and so does a hidden layer."),
     "moons": DatasetSpec("Two moons (2-D)", CLASSIFICATION, _moons, True, {**_CLASSIFY, **_PLANE}, 2,
                          "One neuron's straight boundary gets most points; the curved gap needs a hidden layer."),
-    "spiral": DatasetSpec("Spiral (2-D)", CLASSIFICATION, _spiral, True, {**_CLASSIFY, **_PLANE, "n_points": 300},
+    "spiral": DatasetSpec("Spiral (2-D)", CLASSIFICATION, _spiral, True, {**_CLASSIFY, **_PLANE},
                           2, "Hard: one neuron is at chance; it takes hidden layers (and sin x1, sin x2 help)."),
     "saddle": DatasetSpec("Saddle surface y = x1·x2 (2-D)", REGRESSION, _saddle, True, {**_REGRESS, **_PLANE}, 2,
                           "One linear neuron fits a flat plane, useless here; with the x1·x2 input it fits exactly."),

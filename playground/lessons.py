@@ -36,6 +36,11 @@ class Lesson:
     parts: tuple[LessonPart, ...]
 
 
+# The 2-D lessons: one sigmoid neuron (or network), TensorFlow Playground's 50 % held out, Adam.
+_PLANE_LESSON = {"n_points": 300, "noise": 1.0, "validation_split": 0.5, "standardize": False, "inputs": "",
+                 "activation": "sigmoid", "hidden_layers": 0, "loss": "bce", "optimizer": "adam",
+                 "learning_rate": 0.03, "batch_size": 10, "epochs": 100, "regularization": "none", "seed": 0}
+
 LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
     Lesson("line", "A neuron is a line", "000 — Keras single linear neuron vs scipy's linregress", (
         LessonPart(
@@ -141,6 +146,59 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
             "Before you look at the red dashed line: where should the probability be 0.5 for w = 2, b = −4.5? "
             "(Where is w·x + b = 0?) Then make w larger and smaller while keeping that point where it is: which b "
             "does each w need, and what happens to the curve and to the loss?",
+        ),
+    )),
+    Lesson("nonlinear", "Beyond a straight line", "TensorFlow Playground's lesson, with this page's numbers", (
+        LessonPart(
+            "One neuron, two circles",
+            {**_PLANE_LESSON, "dataset": "circles"},
+            "Fit & landscape",
+            "Class 1 sits on a small circle inside a big circle of class 0. One sigmoid neuron on x1 and x2 "
+            "computes σ(w1·x1 + w2·x2 + b): its boundary, where that is 0.5 (the black line), is a straight line, "
+            "and no straight line keeps a circle on one side. Half the 300 points are held out; the held-out "
+            "accuracy stays at most 0.75 on every one of 10 seeds.",
+            "Switch the dataset to XOR: does one neuron do any better? A circle is x1² + x2² = r²: which inputs "
+            "would let one neuron draw it?",
+        ),
+        LessonPart(
+            "Add x1² and x2² as inputs",
+            {**_PLANE_LESSON, "dataset": "circles", "inputs": "x1,x2,x1sq,x2sq"},
+            "Fit & landscape",
+            "The same single neuron, now fed x1, x2, x1² and x2² (Input features in the sidebar): its boundary "
+            "w1·x1 + w2·x2 + w3·x1² + w4·x2² + b = 0 can be an ellipse, and it separates the circles, at least "
+            "0.95 held-out accuracy on every one of 10 seeds. Read the two squared weights in the equation above.",
+            "XOR is one input away too: which one? (Try x1·x2 on XOR: the class is the sign of x1·x2.)",
+        ),
+        LessonPart(
+            "Or a hidden layer of 4",
+            {**_PLANE_LESSON, "dataset": "xor", "hidden_layers": 1, "hidden_units": 4, "hidden_activation": "tanh"},
+            "Fit & landscape",
+            "Back to raw x1 and x2 on XOR, with 4 tanh neurons between them and the output. Each hidden neuron "
+            "draws its own straight line; the output neuron weighs the four, which can fold the plane into the "
+            "quadrants. At least 0.95 held-out accuracy on every one of 10 seeds, on XOR and on the circles.",
+            "How few hidden neurons still work on XOR? Try 2 and 3, and a few seeds each.",
+        ),
+        LessonPart(
+            "Too big a network for too few points",
+            {**_PLANE_LESSON, "dataset": "circles", "n_points": 40, "noise": 3.0, "hidden_layers": 3,
+             "hidden_units": 8, "hidden_activation": "tanh", "epochs": 300},
+            "Loss",
+            "40 noisy points, 20 to train on, and 3 hidden layers of 8: 177 parameters. The network learns the "
+            "20 training points by heart (train accuracy 1.0 in the median of 10 seeds) while the validation "
+            "loss, after its low point, climbs again: overfitting. Over 10 seeds its median ends at 1.40, 3.9 "
+            "times its lowest.",
+            "Watch the Fit tab: how does the boundary bend around single noisy training points?",
+        ),
+        LessonPart(
+            "Tame it with L2",
+            {**_PLANE_LESSON, "dataset": "circles", "n_points": 40, "noise": 3.0, "hidden_layers": 3,
+             "hidden_units": 8, "hidden_activation": "tanh", "epochs": 300, "regularization": "l2",
+             "regularization_rate": 0.003},
+            "Loss",
+            "The same network and points with an L2 penalty, λ·Σw² with λ = 0.003: large weights cost, so the "
+            "boundary stays smooth. Over the same 10 seeds the median final validation loss drops from 1.40 to "
+            "0.42 and the median validation accuracy rises from 0.775 to 0.825.",
+            "Try λ = 0.01: what happens when the penalty outweighs the data? And L1 instead of L2?",
         ),
     )),
 )}

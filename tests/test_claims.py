@@ -373,3 +373,63 @@ def test_the_penalty_and_the_objective_are_those_of_the_final_weights(app, regul
     assert metric(at, "Train loss (mse, data only)")  # the metric says it leaves the penalty out
     (line,) = [m.value for m in at.markdown if m.value.startswith("**Neuron vs exact answer**")]
     assert ("ridge" if regularization == "l2" else "lasso") in line
+
+
+# --- the nonlinear lesson (issue 13): each part's claims, over 10 seeds -------------------------------------
+
+
+SEEDS = range(10)
+
+
+def part_runs(part: int, **changes):
+    """The lesson part's run on every seed of SEEDS (with `changes`), as the page makes it."""
+    preset = LESSONS["nonlinear"].parts[part].preset
+    return [run_experiment(Settings.from_mapping({**preset, **changes, "seed": seed})[0]) for seed in SEEDS]
+
+
+def held_out_accuracy(exp) -> float:
+    return float(np.mean((exp.history.predict(exp.X_val) >= 0.5) == (exp.y_val == 1)))
+
+
+@pytest.mark.parametrize("dataset", ["circles", "xor"])
+def test_one_neuron_on_raw_x1_x2_stays_at_most_075(dataset):
+    assert "at most 0.75 on every one of 10 seeds" in lesson_text("nonlinear", 0)
+    accuracies = [held_out_accuracy(exp) for exp in part_runs(0, dataset=dataset)]
+    assert max(accuracies) <= 0.75, accuracies
+
+
+def test_x1_and_x2_squared_let_one_neuron_separate_the_circles():
+    assert "at least 0.95 held-out accuracy on every one of 10 seeds" in lesson_text("nonlinear", 1)
+    runs = part_runs(1)
+    assert all(exp.history.sizes == (4, 1) for exp in runs)  # still one neuron, fed x1, x2, x1², x2²
+    accuracies = [held_out_accuracy(exp) for exp in runs]
+    assert min(accuracies) >= 0.95, accuracies
+
+
+@pytest.mark.parametrize("dataset", ["xor", "circles"])
+def test_a_hidden_layer_of_4_reaches_095_on_xor_and_the_circles(dataset):
+    assert "At least 0.95 held-out accuracy on every one of 10 seeds, on XOR and on the circles" in \
+        lesson_text("nonlinear", 2)
+    runs = part_runs(2, dataset=dataset)
+    assert all(exp.history.sizes == (2, 4, 1) for exp in runs)
+    accuracies = [held_out_accuracy(exp) for exp in runs]
+    assert min(accuracies) >= 0.95, accuracies
+
+
+def test_the_big_network_overfits_and_l2_tames_it():
+    overfit, tamed = lesson_text("nonlinear", 3), lesson_text("nonlinear", 4)
+    plain, penalised = part_runs(3), part_runs(4)
+    assert plain[0].history.params.shape[1] == 177 and "177 parameters" in overfit
+    assert "20 to train on" in overfit and len(plain[0].y_train) == 20
+    train_accuracy = np.median([np.mean((e.history.predict(e.X_train) >= 0.5) == e.y_train) for e in plain])
+    assert train_accuracy == 1.0 and "train accuracy 1.0 in the median of 10 seeds" in overfit
+    final = np.array([e.history.val_loss[-1] for e in plain])
+    rise = np.median(final / np.array([e.history.val_loss.min() for e in plain]))
+    median_final, rise_text = numbers(overfit.split("median ends at ")[1])[:2]
+    assert median_final == round(float(np.median(final)), 2) and rise_text == round(float(rise), 1)
+    tamed_final = np.median([e.history.val_loss[-1] for e in penalised])
+    plain_acc, tamed_acc = (np.median([held_out_accuracy(e) for e in runs]) for runs in (plain, penalised))
+    said = numbers(tamed.split("drops from ")[1])[:4]  # 1.40, 0.42, 0.775, 0.825
+    assert said == [round(float(np.median(final)), 2), round(float(tamed_final), 2), round(plain_acc, 3),
+                    round(tamed_acc, 3)]
+    assert all(e.history.regularization == "l2" and e.history.regularization_rate == 0.003 for e in penalised)

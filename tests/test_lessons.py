@@ -72,7 +72,8 @@ def test_set_weights_lesson_data_are_the_notebooks():
     np.testing.assert_array_equal(logistic.y, [0, 0, 0, 1, 1, 1])
 
 
-@pytest.mark.parametrize("flag", [*LESSONS, "gradient-descent:2", "digits:2", "set-weights:2"])
+@pytest.mark.parametrize("flag", [f"{key}:{part + 1}" if part else key for key, lesson in LESSONS.items()
+                                  for part in range(len(lesson.parts))])
 def test_every_lesson_opens_from_its_link(app, flag):
     at = app(lesson=flag)
     assert not at.exception, [e.message for e in at.exception]

@@ -135,6 +135,8 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
                 values[f.name] = value  # "full batch" stays full batch when the data grows again
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
+            if f.name == "dataset" and DATASETS[values[f.name]].single_neuron:
+                bar.caption(f"One neuron here: {DATASETS[values[f.name]].single_neuron}")
             if f.name == "seed" and "seed" not in hidden_controls:
                 bar.button("New data", icon=":material/casino:", on_click=_new_data,
                            help="Draw new random data and starting weights.")
