@@ -24,11 +24,13 @@ url.start_session()
 lessons.apply_requested_lesson()
 lessons.render_picker()
 current = sidebar.render(url.hidden_controls())
-classroom.render_sidebar_tools()
+classroom.render_sidebar_tools(current)
 url.write(current)
 if not classroom.presenting():  # a projector needs the room for the charts
     st.subheader("Neuron Playground · see a neuron learn", anchor=False)
 lessons.render_banner(compact=classroom.presenting())
+if classroom.presenting():
+    classroom.render_room_qr(current)
 state.render_notices()
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+import segno
 import streamlit as st
 
-from ..settings import FIELDS
+from ..settings import FIELDS, Settings
 from . import url
 
 # Our own fixed CSS (no user text): larger type for the back of the room, and nothing cut off at 1024×768:
@@ -39,15 +41,30 @@ def initial_sidebar_state() -> str:
     return "collapsed" if st.query_params.get("presenter", "") in ("1", "true", "yes", "on") else "auto"
 
 
-def share_link(hide: list[str]) -> str:
-    """The page's address with this run's settings and lesson, hiding the controls in `hide`."""
+def share_link(current: Settings, hide: list[str] | None = None) -> str:
+    """The page's address with these settings, the lesson and view flags, hiding the controls in `hide` (default:
+    those this page hides). Built from the settings, not the address bar, which is updated later in the run."""
     parts = urlsplit(st.context.url or "")
-    params = {k: v for k, v in st.query_params.to_dict().items() if not k.endswith(url.HIDE_SUFFIX)}
-    params.update({f"{name}{url.HIDE_SUFFIX}": "true" for name in hide})
+    params = {**current.to_query(), **url.view_params(hide)}
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
 
 
-def render_sidebar_tools() -> None:
+@st.cache_data(max_entries=64, show_spinner=False)
+def qr_png(link: str) -> bytes:
+    """A QR code of `link` as PNG bytes (segno, pure Python), for phones in the room to open the same run."""
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=6, border=2)
+    return buffer.getvalue()
+
+
+def render_room_qr(current: Settings) -> None:
+    """In presenter mode: the QR code of this run, folded until the teacher opens it for the room."""
+    with st.expander("Open this run on your phones (QR code)", icon=":material/qr_code_2:"):
+        link = share_link(current)
+        st.image(qr_png(link), width=220, caption="Scan: it opens these settings, this lesson and this view.")
+
+
+def render_sidebar_tools(current: Settings) -> None:
     """Presenter mode switch, the share link and the classroom link builder, at the foot of the sidebar."""
     bar = st.sidebar
     bar.divider()
@@ -64,4 +81,6 @@ def render_sidebar_tools() -> None:
                               default=sorted(url.hidden_controls()),
                               format_func=lambda name: FIELDS[name].metadata["label"], key="hide_picker")
         st.caption("Anyone opening this link gets the same data, run and charts. Copy it with the button.")
-        st.code(share_link(hide), language=None, wrap_lines=True)
+        link = share_link(current, hide)
+        st.code(link, language=None, wrap_lines=True)
+        st.image(qr_png(link), width=180, caption="The same link as a QR code, for phones.")

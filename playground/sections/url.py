@@ -65,8 +65,13 @@ def view_flag(name: str) -> str | None:
     return st.session_state.get("view_flags", {}).get(name)
 
 
+def view_params(hide=None) -> dict[str, str]:
+    """The link's parameters besides the settings: hidden controls (`hide`, default: this page's) and view flags."""
+    extra = {f"{name}{HIDE_SUFFIX}": "true" for name in sorted(hidden_controls() if hide is None else hide)}
+    extra.update(st.session_state.get("view_flags", {}))
+    return extra
+
+
 def write(current: Settings) -> None:
     """Put the current settings (only what differs from the defaults), hides and view flags in the URL."""
-    extra = {f"{name}{HIDE_SUFFIX}": "true" for name in sorted(hidden_controls())}
-    extra.update(st.session_state.get("view_flags", {}))
-    state.url_settings_to_query(current, extra, BOUND)
+    state.url_settings_to_query(current, view_params(), BOUND)

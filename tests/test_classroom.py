@@ -1,0 +1,45 @@
+"""Classroom tools: the share link is this run's (never one step behind), and its QR code encodes exactly it."""
+
+import io
+from urllib.parse import parse_qsl, urlsplit
+
+import numpy as np
+import segno
+from PIL import Image
+
+from playground.sections.classroom import qr_png
+from playground.settings import Settings
+from tests.page import assert_clean
+
+
+def shared_link(at) -> str:
+    (code,) = [c.value for c in at.sidebar.code]
+    return code
+
+
+def test_the_share_link_is_the_run_on_screen_after_a_change(app):
+    at = app(dataset="circles", inputs="x1,x2,x1sq,x2sq", noise_hide="true")
+    assert_clean(at)
+    at.select_slider(key="w_learning_rate").set_value(0.1).run()
+    assert_clean(at)
+    params = dict(parse_qsl(urlsplit(shared_link(at)).query))
+    assert params.pop("noise_hide") == "true"  # the page's hides travel with it
+    settings, notices = Settings.from_query(params)
+    assert not notices and settings == at.session_state["settings"]  # the new learning rate, not the one before
+    assert settings.learning_rate == 0.1 and settings.inputs == "x1,x2,x1sq,x2sq"
+
+
+def modules(png: bytes, scale: int = 6, border: int = 2) -> np.ndarray:
+    """The dark modules of a QR code image, read at each module's centre."""
+    pixels = np.array(Image.open(io.BytesIO(png)).convert("L"))
+    centres = np.arange(border * scale + scale // 2, pixels.shape[0] - border * scale, scale)
+    return pixels[np.ix_(centres, centres)] < 128
+
+
+def test_the_qr_code_is_the_share_link(app):
+    at = app(lesson="nonlinear:2", presenter="true")
+    assert_clean(at)
+    link = shared_link(at)
+    expected = np.array(segno.make(link, error="m").matrix, dtype=bool)
+    assert np.array_equal(modules(qr_png(link)), expected)
+    assert len(at.get("image")) >= 2  # the sidebar's and the presenter's (in the main area)
