@@ -1,4 +1,5 @@
-"""Guided lessons: each replays one of the four source notebooks as named presets of the settings.
+"""Guided lessons: four replay the source notebooks, one walks TensorFlow Playground's ground further, each
+as named presets of the settings.
 
 A lesson has parts; a part is a preset (settings overrides, validated by the schema like any URL),
 the view to open, what to look at, and one question to try. Open one with `?lesson=<id>`.
@@ -28,12 +29,22 @@ class LessonPart:
 
 @dataclass(frozen=True)
 class Lesson:
-    """A notebook replayed as one or more parts."""
+    """A notebook replayed (or another walk through the page) as one or more parts."""
 
     id: str
     title: str
-    notebook: str
+    notebook: str  # "000 — …" for a notebook's replay; other text says where the lesson comes from
     parts: tuple[LessonPart, ...]
+
+    @property
+    def source(self) -> str:
+        """Where it comes from, for the banner: "Replays notebook 000 — …", or the lesson's own line."""
+        return f"Replays notebook {self.notebook}" if self.notebook[:3].isdigit() else self.notebook
+
+    @property
+    def short_source(self) -> str:
+        """The same in a few words, for the lesson picker: "notebook 000" or "TensorFlow Playground"."""
+        return f"notebook {self.notebook[:3]}" if self.notebook[:3].isdigit() else self.notebook.split(",")[0]
 
 
 # The 2-D lessons: one sigmoid neuron (or network), TensorFlow Playground's 50 % held out, Adam.
@@ -148,7 +159,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
             "does each w need, and what happens to the curve and to the loss?",
         ),
     )),
-    Lesson("nonlinear", "Beyond a straight line", "TensorFlow Playground's lesson, with this page's numbers", (
+    Lesson("nonlinear", "Beyond a straight line", "after TensorFlow Playground, with this page's numbers", (
         LessonPart(
             "One neuron, two circles",
             {**_PLANE_LESSON, "dataset": "circles"},
@@ -181,19 +192,20 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
         LessonPart(
             "Too big a network for too few points",
             {**_PLANE_LESSON, "dataset": "circles", "n_points": 40, "noise": 3.0, "hidden_layers": 3,
-             "hidden_units": 8, "hidden_activation": "tanh", "epochs": 300},
+             "hidden_units": 8, "hidden_activation": "tanh", "epochs": 300, "seed": 4},
             "Loss",
             "40 noisy points, 20 to train on, and 3 hidden layers of 8: 177 parameters. The network learns the "
             "20 training points by heart (train accuracy 1.0 in the median of 10 seeds) while the validation "
-            "loss, after its low point, climbs again: overfitting. Over 10 seeds its median ends at 1.40, 3.9 "
-            "times its lowest.",
+            "loss, after its low point, climbs again: overfitting. With this seed (4) it is lowest around "
+            "epoch 70 and ends more than 4 times higher; over 10 seeds its median ends at 1.40, 3.9 times its "
+            "lowest (a few seeds' points happen to be easy and show little of it).",
             "Watch the Fit tab: how does the boundary bend around single noisy training points?",
         ),
         LessonPart(
             "Tame it with L2",
             {**_PLANE_LESSON, "dataset": "circles", "n_points": 40, "noise": 3.0, "hidden_layers": 3,
              "hidden_units": 8, "hidden_activation": "tanh", "epochs": 300, "regularization": "l2",
-             "regularization_rate": 0.003},
+             "regularization_rate": 0.003, "seed": 4},
             "Loss",
             "The same network and points with an L2 penalty, λ·Σw² with λ = 0.003: large weights cost, so the "
             "boundary stays smooth. Over the same 10 seeds the median final validation loss drops from 1.40 to "

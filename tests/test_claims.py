@@ -433,3 +433,7 @@ def test_the_big_network_overfits_and_l2_tames_it():
     assert said == [round(float(np.median(final)), 2), round(float(tamed_final), 2), round(plain_acc, 3),
                     round(tamed_acc, 3)]
     assert all(e.history.regularization == "l2" and e.history.regularization_rate == 0.003 for e in penalised)
+    shown_run = run_experiment(LESSONS["nonlinear"].parts[3].settings())  # the seed the page opens on
+    val = shown_run.history.val_loss
+    assert "With this seed (4) it is lowest around epoch 70 and ends more than 4 times higher" in overfit
+    assert shown_run.settings.seed == 4 and abs(int(np.argmin(val)) - 70) <= 10 and val[-1] > 4 * val.min()

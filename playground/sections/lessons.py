@@ -66,9 +66,10 @@ def render_picker() -> None:
     options = [FREE_PLAY, *LESSONS]
     st.sidebar.selectbox(
         "Lesson", options, key="lesson_picker", on_change=_on_pick,
-        format_func=lambda key: "Free play" if key == FREE_PLAY else f"{LESSONS[key].title} (notebook "
-        f"{LESSONS[key].notebook[:3]})",
-        help="Each lesson replays one of the teaching notebooks; change any control afterwards.",
+        format_func=lambda key: "Free play" if key == FREE_PLAY else
+        f"{LESSONS[key].title} ({LESSONS[key].short_source})",
+        help="Four lessons replay the teaching notebooks, one goes beyond a straight line as TensorFlow Playground "
+             "does; change any control afterwards.",
     )
 
 
@@ -93,7 +94,7 @@ def render_banner(compact: bool = False) -> None:
     with box:
         if not compact:
             st.markdown(f"#### Lesson: {lesson.title}")
-        st.caption(f"Replays notebook {lesson.notebook}")
+        st.caption(lesson.source[:1].upper() + lesson.source[1:])
         if len(lesson.parts) > 1:
             columns = st.columns(len(lesson.parts))
             for index, (column, each) in enumerate(zip(columns, lesson.parts)):
