@@ -8,7 +8,17 @@ import re
 import pytest
 
 from playground.lessons import LESSONS
-from tests.browser import PAGE_CHART_SELECTOR, ROOT, browser, new_page, press_slider, require_browser, serve
+from tests.browser import (
+    PAGE_CHART_SELECTOR,
+    ROOT,
+    browser,
+    new_page,
+    press_slider,
+    require_browser,
+    script_state_count,
+    serve,
+    wait_rerun,
+)
 
 CHART = PAGE_CHART_SELECTOR
 ANIMATED = f"{CHART}.js-plotly-plot"  # the chart's own div is plotly's graph div
@@ -114,6 +124,24 @@ def test_presenter_mode_fits_a_projector(site, query):
         font_sizes = "(s) => [...document.querySelectorAll(s)].map(t => parseFloat(getComputedStyle(t).fontSize))"
         sizes = page.evaluate(font_sizes, texts)
         assert sizes and min(sizes) >= CHART_TEXT_PX
+        assert errors == []
+    finally:
+        page.context.close()
+
+
+def test_a_2d_dataset_draws_its_decision_boundary_and_hides_the_validation_points(site):
+    url, b = site
+    page, errors = new_page(b, f"{url}/?dataset=xor&activation=sigmoid&inputs=x1,x2,x1x2&validation_split=0.5")
+    try:
+        chart = page.locator(CHART).first
+        assert chart.locator(".contourlayer path").count() >= 1  # the P = 0.5 boundary
+        legend = chart.locator(".legendtext").all_text_contents()
+        assert "boundary (P = 0.5)" in legend and "class = 1, validation" in legend
+        since = script_state_count(page)
+        page.get_by_text("Show validation points").click()
+        wait_rerun(page, since)
+        legend = page.locator(CHART).first.locator(".legendtext").all_text_contents()
+        assert "class = 1, train" in legend and not [name for name in legend if "validation" in name]
         assert errors == []
     finally:
         page.context.close()
