@@ -155,8 +155,9 @@ def _forward(detail: StepDetail) -> None:
     g, w, b = G_LATEX[detail.activation], detail.params_before[detail.output_slice][:-1], detail.params_before[-1]
     inputs = r"\mathbf{h}" if detail.hidden else r"\mathbf{x}"
     a_def = rf"a = {g}(z)" if g else "a = z"
-    st.latex(rf"z = \mathbf{{w}}\cdot{inputs} + b, \qquad {a_def}, \qquad {LOSS_LATEX[_loss_key(detail)]}, "
-             rf"\qquad E = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} \ell_i")
+    st.latex(rf"z = \mathbf{{w}}\cdot{inputs} + b, \qquad {a_def}, \qquad "
+             rf"E = \frac{{1}}{{m}}\sum_{{i=1}}^{{m}} \ell_i, \quad \text{{where}}")
+    st.latex(LOSS_LATEX[_loss_key(detail)])
     if detail.hidden:
         hg = G_LATEX[detail.hidden_activation] or r"\mathrm{id}"
         layers = "layer" if len(detail.sizes) == 3 else "last hidden layer"
@@ -175,7 +176,7 @@ def _forward(detail: StepDetail) -> None:
             z_terms = " + ".join(f"{factor(wj)}\\cdot {factor(xj)}" for wj, xj in zip(w, x_i)) + f" + {factor(b)}"
         z_row = rf"z_{{{i + 1}}} &= {z_terms} = {num(z_i)}"
         a_row = rf"a_{{{i + 1}}} &= {g}({num(z_i)}) = {num(a_i)}" if g else rf"a_{{{i + 1}}} &= z_{{{i + 1}}}"
-        rows.append(rf"{z_row} & {a_row} & \ell_{{{i + 1}}} &= {_loss_terms(detail, a_i, y_i)} = "
+        rows.append(rf"{z_row} & {a_row} & \ell_{{{i + 1}}} &= {_loss_terms(detail, a_i, y_i, i + 1)} = "
                     f"{num(detail.sample_loss[i])}")
     mean = rf"E &= \frac{{1}}{{{detail.m}}}\sum_{{i=1}}^{{{detail.m}}} \ell_i = {num(detail.loss)}"
     st.latex(r"\begin{aligned}" + r" \\ ".join([*rows, mean]) + r"\end{aligned}")
@@ -192,19 +193,17 @@ def _loss_key(detail: StepDetail) -> str:
     return "bce_clipped" if detail.loss_name == "bce" and not detail.fused else detail.loss_name
 
 
-def _loss_terms(detail: StepDetail, a: float, y: float) -> str:
+def _loss_terms(detail: StepDetail, a: float, y: float, row: int) -> str:
     if detail.loss_name == "mse":
         return f"({num(a)} - {factor(y)})^2"
-    p, note = a, ""
-    if _loss_key(detail) == "bce_clipped":
-        p = min(max(a, EPS), 1.0 - EPS)
-        if p != a:
-            note = rf"\ \ (a = {num(a)}\text{{ clipped to }}p = {num(p)})"
+    p = factor(a)
+    if _loss_key(detail) == "bce_clipped" and min(max(a, EPS), 1.0 - EPS) != a:
+        p = rf"\mathrm{{clip}}(a_{{{row}}})"  # a is in its own column; the clipped value is what the loss uses
     if y == 1.0:
-        return rf"-\ln {factor(p)}{note}"
+        return rf"-\ln {p}"
     if y == 0.0:
-        return rf"-\ln(1 - {factor(p)}){note}"
-    return rf"-[{num(y)} \ln {factor(p)} + {factor(1 - y)} \ln(1 - {factor(p)})]{note}"
+        return rf"-\ln(1 - {p})"
+    return rf"-[{num(y)} \ln {p} + {factor(1 - y)} \ln(1 - {p})]"
 
 
 def _sample_table(detail: StepDetail) -> dict[str, list]:
