@@ -13,6 +13,7 @@ from ..numbers import latex_number as num
 from ..numbers import readable
 from ..settings import OPTIMIZER_LABELS
 from ..stepthrough import Replay, StepDetail, epoch_and_batch, gradient_table, last_step, step_of
+from .summary import G_LATEX
 from .training_views import run_key
 
 STEP_KEY = "step_through_step"  # the chosen update, 1-based; not a widget key, so it survives tab switches
@@ -23,8 +24,6 @@ ROWS = 5  # batch rows written out one by one
 MAX_WEIGHTS = 4  # output weights whose chain rule and update are written out
 WRITTEN_PRODUCTS = 2  # up to this many inputs, z = w·x + b is written out term by term
 
-G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
-           "leaky_relu": r"\mathrm{LeakyReLU}"}
 PENALTY_GRAD_LATEX = {"l2": r"2\lambda w", "l1": r"\lambda\,\mathrm{sign}(w)"}
 G_PRIME_LATEX = {"linear": "1", "sigmoid": "a_i(1-a_i)", "tanh": "1-a_i^2", "relu": r"[z_i > 0]",
                  "leaky_relu": r"1 \text{ if } z_i > 0 \text{ else } 0.01"}
