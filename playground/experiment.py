@@ -5,6 +5,7 @@ Pure Python/NumPy/scikit-learn (no Streamlit): the page caches `run_experiment` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, replace
 
@@ -34,6 +35,12 @@ class Experiment:
     history: History
     scaler: StandardScaler | None
     notices: tuple[str, ...]  # what was adjusted, in words for the page
+    data_key: tuple = ()  # identifies the training data for caches (see `data_key`)
+
+    @property
+    def run_key(self) -> tuple:
+        """What identifies this run for caches: its settings (as run) and the training data's key."""
+        return self.settings, self.data_key
 
     @property
     def task(self) -> str:
@@ -146,6 +153,41 @@ def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]
     return settings, notices
 
 
+# The settings that decide the training data (loading, column choice, split, scaling); the rest decide the training.
+DATA_FIELDS = ("dataset", "digit_target", "target", "features", "n_points", "noise", "seed", "validation_split",
+               "standardize")
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """The data a run trains on: the dataset with its chosen columns, the split, and the scaling."""
+
+    dataset: Dataset
+    X_train: np.ndarray  # (n_train, p), scaled if standardized
+    X_val: np.ndarray  # (n_val, p)
+    y_train: np.ndarray  # (n_train,)
+    y_val: np.ndarray  # (n_val,)
+    scaler: StandardScaler | None
+    key: tuple  # see `data_key`
+
+
+def data_key(settings: Settings, upload: bytes | None = None) -> tuple:
+    """(settings of the data alone, a hash of the uploaded file): equal keys give the same PreparedData, so a
+    cache can key on this instead of hashing the arrays."""
+    upload_hash = None if upload is None else hashlib.sha256(upload).hexdigest()
+    return replace(Settings(), **{name: getattr(settings, name) for name in DATA_FIELDS}), upload_hash
+
+
+def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedData:
+    """Load, choose columns, split and scale as the settings say; raises DataError for unusable data."""
+    data = load_dataset(settings, upload)
+    X_train, X_val, y_train, y_val = split(data, settings)
+    scaler = StandardScaler().fit(X_train) if settings.standardize else None
+    if scaler is not None:
+        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    return PreparedData(data, X_train, X_val, y_train, y_val, scaler, data_key(settings, upload))
+
+
 def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> TrainingRun:
     """The engine's TrainingRun for these settings and data: the one place settings become engine arguments."""
     return TrainingRun(
@@ -157,17 +199,18 @@ def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_
     )
 
 
-def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
-    """Load, split, scale and train as the settings say; raises DataError for unusable data."""
-    data = load_dataset(settings, upload)
-    X_train, X_val, y_train, y_val = split(data, settings)
-    scaler = StandardScaler().fit(X_train) if settings.standardize else None
-    if scaler is not None:
-        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+def run_experiment(settings: Settings, upload: bytes | None = None, progress=None,
+                   prepared: PreparedData | None = None) -> Experiment:
+    """Load, split, scale and train as the settings say; raises DataError for unusable data. `prepared`, if
+    given, is `prepare_data(settings, upload)` already made (a cache's)."""
+    prepared = prepared or prepare_data(settings, upload)
+    data, scaler = prepared.dataset, prepared.scaler
+    X_train, X_val, y_train, y_val = prepared.X_train, prepared.X_val, prepared.y_train, prepared.y_val
     settings, notices = fit_settings(settings, len(y_train))
     loss = resolve_loss(settings, data.task)
     if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
         raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "
                         "Choose mean squared error.")
     history = make_training_run(settings, loss, X_train, y_train, X_val, y_val).run(progress)
-    return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices))
+    return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices),
+                      prepared.key)

@@ -16,7 +16,15 @@ import numpy as np
 import streamlit as st
 
 from ..data import DataError
-from ..experiment import Experiment, column_choices, load_dataset, run_experiment
+from ..experiment import (
+    Experiment,
+    PreparedData,
+    column_choices,
+    data_key,
+    load_dataset,
+    prepare_data,
+    run_experiment,
+)
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
 from ..settings import Settings
@@ -130,20 +138,28 @@ class LazyProgress:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def cached_data(key: tuple, _current: Settings, _upload: bytes | None) -> PreparedData:
+    """The loaded, split and scaled data of a run, cached on `key` (`experiment.data_key`: the data's settings
+    and the file's hash), so a change of training settings neither reloads nor splits it."""
+    return prepare_data(_current, _upload)
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
     progress = LazyProgress()
     try:
-        return run_experiment(current, upload, progress)
+        return run_experiment(current, upload, progress, cached_data(data_key(current, upload), current, upload))
     finally:
         progress.close()
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_solution(X: np.ndarray, y: np.ndarray, activation: str, loss: str, regularization: str = "none",
-                    regularization_rate: float = 0.0) -> Solution:
-    """The exact answer for a single neuron on this data (and penalty), or why there is none, cached on content."""
-    return solve(X, y, activation, loss, regularization, regularization_rate)
+def cached_solution(_X: np.ndarray, _y: np.ndarray, key: tuple, activation: str, loss: str,
+                    regularization: str = "none", regularization_rate: float = 0.0) -> Solution:
+    """The exact answer for a single neuron on this data (and penalty), or why there is none; `key` identifies
+    the data (`Experiment.data_key`), so the arrays are not hashed on every rerun."""
+    return solve(_X, _y, activation, loss, regularization, regularization_rate)
 
 
 def reference_for(exp: Experiment):
@@ -155,8 +171,8 @@ def reference_for(exp: Experiment):
 
 def _solution(exp: Experiment) -> Solution:
     h = exp.history
-    return cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss, h.regularization,
-                           h.regularization_rate)
+    return cached_solution(exp.X_train, exp.y_train, exp.data_key, exp.settings.activation, exp.loss,
+                           h.regularization, h.regularization_rate)
 
 
 def no_reference_reason(exp: Experiment) -> str:
