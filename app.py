@@ -16,6 +16,7 @@ from playground.sections import (
     summary,
     training_views,
     url,
+    warm,
 )
 
 st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide",
@@ -58,3 +59,5 @@ for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bin
             TRAINING_VIEWS[label](exp, reference)
         else:
             st.info("Fix the data or settings above to see this view.")
+
+warm.start()  # once per process, after its first page is out: every lesson part's run into the caches

@@ -22,14 +22,17 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import pickle
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import streamlit as st  # noqa: E402
 import streamlit.runtime.scriptrunner.script_runner as script_runner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
@@ -40,6 +43,7 @@ from playground.charts.style import frame_indices  # noqa: E402
 from playground.engine import TrainingRun  # noqa: E402
 from playground.experiment import run_experiment  # noqa: E402
 from playground.reference import reference_answer  # noqa: E402
+from playground.sections import state, warm  # noqa: E402
 from playground.settings import LEARNING_RATES, Settings  # noqa: E402
 
 TARGET_MS = 50.0
@@ -182,6 +186,23 @@ def report_lessons(cpu: dict[tuple[str, str], list[tuple[float, float]]]) -> boo
     return ok
 
 
+def warm_caches() -> None:
+    """Print what warming the lesson caches (playground/sections/warm.py) costs once per server process: CPU
+    seconds, and memory as Streamlit's cache keeps the runs (pickled) and as Python allocated it meanwhile."""
+    st.cache_data.clear()
+    tracemalloc.start()
+    cpu = time.process_time()
+    warm.warm_lessons()
+    cpu = time.process_time() - cpu
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    runs = [state.cached_lesson_run(settings) for settings in state.LESSON_RUNS]
+    stored = sum(len(pickle.dumps(exp, pickle.HIGHEST_PROTOCOL)) for exp in runs)
+    print(f"\nwarm caches: {len(runs)} lesson parts (run, exact answer, opening landscape) in {cpu:.2f} s of CPU "
+          f"once per process; the runs take {stored / 1e6:.1f} MB as the cache stores them "
+          f"(allocation peak while warming {peak / 1e6:.1f} MB)")
+
+
 def parts() -> dict[str, float]:
     """Median milliseconds of each part of a default rerun, timed directly (7 repeats)."""
     samples: dict[str, list[float]] = {"train": [], "exact answer": [], "landscape slice": [], "figure": []}
@@ -213,6 +234,7 @@ def main() -> int:
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # AppTest outside a server warns on every session
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     ok = report_lessons(lesson_cpu(args.lesson_repeats))
+    warm_caches()
     if args.lessons_only:
         return 1 if args.strict and not ok else 0
     times = script_times(args.repeats)

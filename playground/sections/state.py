@@ -25,6 +25,7 @@ from ..experiment import (
     prepare_data,
     run_experiment,
 )
+from ..lessons import LESSONS
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
 from ..settings import Settings
@@ -154,6 +155,24 @@ def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
         progress.close()
 
 
+# Every lesson part's settings: their runs are kept apart from the other runs (see `cached_lesson_run`).
+LESSON_RUNS = frozenset(part.settings() for lesson in LESSONS.values() for part in lesson.parts)
+
+
+@st.cache_data(show_spinner=False)  # unbounded, yet at most one entry per lesson part (LESSON_RUNS)
+def cached_lesson_run(current: Settings) -> Experiment:
+    """A lesson part's run, computed once per server process (sections/warm.py computes them all after the first
+    page) and never evicted by the other runs, so a class opening the same lesson link all hit it."""
+    return run_experiment(current, None, None, cached_data(data_key(current), current, None))
+
+
+def experiment(current: Settings, upload: bytes | None) -> Experiment:
+    """The run for these settings and file: a lesson part's from its own cache, any other from the shared one."""
+    if upload is None and current in LESSON_RUNS:
+        return cached_lesson_run(current)
+    return cached_experiment(current, upload)
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_solution(_X: np.ndarray, _y: np.ndarray, key: tuple, activation: str, loss: str,
                     regularization: str = "none", regularization_rate: float = 0.0) -> Solution:
@@ -185,7 +204,7 @@ def no_reference_reason(exp: Experiment) -> str:
 def experiment_or_message(current: Settings) -> Experiment | None:
     """The run, or None after showing why it could not run (bad data or settings), never a traceback."""
     try:
-        return cached_experiment(current, upload_bytes())
+        return experiment(current, upload_bytes())
     except DataError as error:
         st.warning(markdown_literal(error), icon=":material/description:")
     except ValueError as error:
