@@ -1,4 +1,4 @@
-"""Classroom helpers: the share link with a copy button, and presenter mode for a projector."""
+"""Classroom helpers: the share link to copy, and presenter mode for a projector."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ PRESENTER_CSS = """
   .katex { font-size: 1.45em !important; }
 </style>
 """
+SHARE_LABEL = "Link to this run (select and copy)"
 PRESENTER_FONT_PX = 17  # chart text in presenter mode (plotly's default is 12)
 
 
@@ -63,5 +64,9 @@ def render_sidebar_tools() -> None:
         hide = st.multiselect("Hide these controls in the link (classroom)", list(FIELDS),
                               default=sorted(url.hidden_controls()),
                               format_func=lambda name: FIELDS[name].metadata["label"], key="hide_picker")
-        st.caption("Anyone opening this link gets the same data, run and charts. Copy it with the button.")
-        st.code(share_link(hide), language=None, wrap_lines=True)
+        # A text field, not st.code: st.code's copy button brought Streamlit's 1.5 MB syntax highlighter into
+        # every first paint, and its clipboard access needs a permission (and HTTPS) that a classroom may lack.
+        # Unkeyed, so a new link makes a new field with the new value.
+        st.text_input(SHARE_LABEL, share_link(hide), help="Click in the field, select all (Ctrl+A / ⌘A) and copy "
+                      "(Ctrl+C / ⌘C). Editing it here changes nothing.")
+        st.caption("Anyone opening this link gets the same data, run and charts.")
