@@ -65,8 +65,10 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
     return figure, ls
 
 
+@st.fragment
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
-    """The fit animation and the loss landscape with the optimizer's path, playing together."""
+    """The fit animation and the loss landscape with the optimizer's path, playing together. A fragment: the slice
+    pickers and the 3-D switch rerun only this view, on the run the rest of the page shows."""
     u, v = slice_choice(exp)
     figure, ls = fit_and_landscape_figure(exp, reference, u, v)
     plot.show(figure, key="fit_landscape")
