@@ -138,7 +138,10 @@ class LazyProgress:
             self.bar.empty()
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+DATA_ENTRIES = 16  # prepared datasets kept (digits: ~1.9 MB each); a class shares one, and remaking one takes ~1 ms
+
+
+@st.cache_data(max_entries=DATA_ENTRIES, show_spinner=False)
 def cached_data(key: tuple, _current: Settings, _upload: bytes | None) -> PreparedData:
     """The loaded, split and scaled data of a run, cached on `key` (`experiment.data_key`: the data's settings
     and the file's hash), so a change of training settings neither reloads nor splits it."""
