@@ -199,11 +199,9 @@ def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_
     )
 
 
-def run_experiment(settings: Settings, upload: bytes | None = None, progress=None,
-                   prepared: PreparedData | None = None) -> Experiment:
-    """Load, split, scale and train as the settings say; raises DataError for unusable data. `prepared`, if
-    given, is `prepare_data(settings, upload)` already made (a cache's)."""
-    prepared = prepared or prepare_data(settings, upload)
+def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
+    """Load, split, scale and train as the settings say; raises DataError for unusable data."""
+    prepared = prepare_data(settings, upload)
     data, scaler = prepared.dataset, prepared.scaler
     X_train, X_val, y_train, y_val = prepared.X_train, prepared.X_val, prepared.y_train, prepared.y_val
     settings, notices = fit_settings(settings, len(y_train))

@@ -16,15 +16,7 @@ import numpy as np
 import streamlit as st
 
 from ..data import DataError
-from ..experiment import (
-    Experiment,
-    PreparedData,
-    column_choices,
-    data_key,
-    load_dataset,
-    prepare_data,
-    run_experiment,
-)
+from ..experiment import Experiment, column_choices, load_dataset, run_experiment
 from ..lessons import LESSONS
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
@@ -138,22 +130,12 @@ class LazyProgress:
             self.bar.empty()
 
 
-DATA_ENTRIES = 16  # prepared datasets kept (digits: ~1.9 MB each); a class shares one, and remaking one takes ~1 ms
-
-
-@st.cache_data(max_entries=DATA_ENTRIES, show_spinner=False)
-def cached_data(key: tuple, _current: Settings, _upload: bytes | None) -> PreparedData:
-    """The loaded, split and scaled data of a run, cached on `key` (`experiment.data_key`: the data's settings
-    and the file's hash), so a change of training settings neither reloads nor splits it."""
-    return prepare_data(_current, _upload)
-
-
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
     progress = LazyProgress()
     try:
-        return run_experiment(current, upload, progress, cached_data(data_key(current, upload), current, upload))
+        return run_experiment(current, upload, progress)
     finally:
         progress.close()
 
@@ -166,7 +148,7 @@ LESSON_RUNS = frozenset(part.settings() for lesson in LESSONS.values() for part 
 def cached_lesson_run(current: Settings) -> Experiment:
     """A lesson part's run, computed once per server process (sections/warm.py computes them all after the first
     page) and never evicted by the other runs, so a class opening the same lesson link all hit it."""
-    return run_experiment(current, None, None, cached_data(data_key(current), current, None))
+    return run_experiment(current)
 
 
 def experiment(current: Settings, upload: bytes | None) -> Experiment:
