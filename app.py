@@ -1,5 +1,7 @@
 """Neuron Playground: the page. It only composes; each section lives in playground/sections/."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from playground.sections import (
@@ -16,9 +18,13 @@ from playground.sections import (
     summary,
     training_views,
     url,
+    warm,
 )
 
-st.set_page_config(page_title="Neuron Playground", page_icon="🧠", layout="wide",
+# The icon is a file of ours: an emoji made Streamlit load its emoji catalogue (0.14 s per process) and a
+# :material/…: favicon comes from a font server, which a classroom network may not reach.
+ICON = Path(__file__).with_name("playground") / "assets" / "icon.png"
+st.set_page_config(page_title="Neuron Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()
 lessons.apply_requested_lesson()
@@ -60,3 +66,5 @@ for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bin
             TRAINING_VIEWS[label](exp, reference)
         else:
             st.info("Fix the data or settings above to see this view.")
+
+warm.start()  # once per process, after its first page is out: every lesson part's run into the caches

@@ -5,6 +5,7 @@ Pure Python/NumPy/scikit-learn (no Streamlit): the page caches `run_experiment` 
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass, replace
 
@@ -39,6 +40,12 @@ class Experiment:
     raw_val: np.ndarray  # (n_val, r)
     raw_names: tuple[str, ...]  # (r,) names of those coordinates
     inputs: tuple[str, ...] = ()  # input feature ids computed from them (features.py); () for many-column data
+    data_key: tuple = ()  # identifies the training data for caches (see `data_key`)
+
+    @property
+    def run_key(self) -> tuple:
+        """What identifies this run for caches: its settings (as run) and the training data's key."""
+        return self.settings, self.data_key
 
     def network_inputs(self, raw: np.ndarray) -> np.ndarray:
         """What the network is fed (m, p) at raw points (m, r): their input features, then the run's scaling."""
@@ -156,6 +163,52 @@ def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]
     return settings, notices
 
 
+# The settings that decide the training data (loading, column choice, split, scaling); the rest decide the training.
+DATA_FIELDS = ("dataset", "digit_target", "target", "features", "inputs", "n_points", "noise", "seed",
+               "validation_split", "standardize")
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """The data a run trains on: the dataset with its chosen columns or input features, the split, the scaling."""
+
+    dataset: Dataset  # what the network is fed, before scaling
+    X_train: np.ndarray  # (n_train, p), scaled if standardized
+    X_val: np.ndarray  # (n_val, p)
+    y_train: np.ndarray  # (n_train,)
+    y_val: np.ndarray  # (n_val,)
+    scaler: StandardScaler | None
+    raw_train: np.ndarray  # (n_train, r) the points' own coordinates
+    raw_val: np.ndarray  # (n_val, r)
+    raw_names: tuple[str, ...]
+    inputs: tuple[str, ...]  # the input features computed from them, () for many-column data
+    key: tuple  # see `data_key`
+
+
+def data_key(settings: Settings, upload: bytes | None = None) -> tuple:
+    """(settings of the data alone, a hash of the uploaded file): equal keys give the same PreparedData, so a
+    cache can key on this instead of hashing the arrays."""
+    upload_hash = None if upload is None else hashlib.sha256(upload).hexdigest()
+    return replace(Settings(), **{name: getattr(settings, name) for name in DATA_FIELDS}), upload_hash
+
+
+def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedData:
+    """Load, choose columns, split, compute input features and scale as the settings say; DataError if unusable."""
+    raw = load_dataset(settings, upload)
+    raw_train, raw_val, y_train, y_val = split(raw, settings)
+    inputs = input_ids(settings, raw)
+    data, X_train, X_val = raw, raw_train, raw_val
+    if inputs:
+        data = replace(raw, X=input_features.transform(raw.X, inputs),
+                       feature_names=input_features.names(raw.feature_names, inputs))
+        X_train, X_val = input_features.transform(raw_train, inputs), input_features.transform(raw_val, inputs)
+    scaler = StandardScaler().fit(X_train) if settings.standardize else None
+    if scaler is not None:
+        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    return PreparedData(data, X_train, X_val, y_train, y_val, scaler, raw_train, raw_val, raw.feature_names, inputs,
+                        data_key(settings, upload))
+
+
 def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> TrainingRun:
     """The engine's TrainingRun for these settings and data: the one place settings become engine arguments."""
     return TrainingRun(
@@ -178,17 +231,9 @@ def input_ids(settings: Settings, raw: Dataset) -> tuple[str, ...]:
 
 def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
     """Load, split, compute input features, scale and train as the settings say; DataError for unusable data."""
-    raw = load_dataset(settings, upload)
-    raw_train, raw_val, y_train, y_val = split(raw, settings)
-    inputs = input_ids(settings, raw)
-    data, X_train, X_val = raw, raw_train, raw_val
-    if inputs:
-        data = replace(raw, X=input_features.transform(raw.X, inputs),
-                       feature_names=input_features.names(raw.feature_names, inputs))
-        X_train, X_val = input_features.transform(raw_train, inputs), input_features.transform(raw_val, inputs)
-    scaler = StandardScaler().fit(X_train) if settings.standardize else None
-    if scaler is not None:
-        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    prepared = prepare_data(settings, upload)
+    data, scaler = prepared.dataset, prepared.scaler
+    X_train, X_val, y_train, y_val = prepared.X_train, prepared.X_val, prepared.y_train, prepared.y_val
     settings, notices = fit_settings(settings, len(y_train))
     loss = resolve_loss(settings, data.task)
     if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
@@ -196,4 +241,4 @@ def run_experiment(settings: Settings, upload: bytes | None = None, progress=Non
                         "Choose mean squared error.")
     history = make_training_run(settings, loss, X_train, y_train, X_val, y_val).run(progress)
     return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices),
-                      raw_train, raw_val, raw.feature_names, inputs)
+                      prepared.raw_train, prepared.raw_val, prepared.raw_names, prepared.inputs, prepared.key)

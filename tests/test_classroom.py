@@ -1,5 +1,6 @@
 """Classroom tools: the share link is this run's (never one step behind), and its QR code encodes exactly it."""
 
+import base64
 import io
 from urllib.parse import parse_qsl, urlsplit
 
@@ -7,14 +8,14 @@ import numpy as np
 import segno
 from PIL import Image
 
-from playground.sections.classroom import qr_png
+from playground.sections.classroom import SHARE_LABEL, qr_png
 from playground.settings import Settings
 from tests.page import assert_clean
 
 
 def shared_link(at) -> str:
-    (code,) = [c.value for c in at.sidebar.code]
-    return code
+    (field,) = [w.value for w in at.sidebar.text_input if w.label == SHARE_LABEL]
+    return field
 
 
 def test_the_share_link_is_the_run_on_screen_after_a_change(app):
@@ -29,8 +30,10 @@ def test_the_share_link_is_the_run_on_screen_after_a_change(app):
     assert settings.learning_rate == 0.1 and settings.inputs == "x1,x2,x1sq,x2sq"
 
 
-def modules(png: bytes, scale: int = 6, border: int = 2) -> np.ndarray:
-    """The dark modules of a QR code image, read at each module's centre."""
+def modules(uri: str, scale: int = 6, border: int = 2) -> np.ndarray:
+    """The dark modules of a QR code image (a PNG data URI), read at each module's centre."""
+    assert uri.startswith("data:image/png;base64,")
+    png = base64.b64decode(uri.split(",", 1)[1])
     pixels = np.array(Image.open(io.BytesIO(png)).convert("L"))
     centres = np.arange(border * scale + scale // 2, pixels.shape[0] - border * scale, scale)
     return pixels[np.ix_(centres, centres)] < 128

@@ -9,7 +9,9 @@ from sklearn.linear_model import LinearRegression
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
 from playground.reference import ols
+from playground.sections import state, warm
 from playground.sections.summary import score
+from tests.page import assert_clean
 
 
 def run_part(lesson_id, part=0):
@@ -82,3 +84,26 @@ def test_every_lesson_opens_from_its_link(app, flag):
     chosen = LESSONS[lesson_id].parts[int(part or 1) - 1]
     assert at.session_state["settings"] == chosen.settings()
     assert any(chosen.title in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("lesson_id, part", [(lesson.id, i) for lesson in LESSONS.values()
+                                             for i in range(len(lesson.parts))])
+def test_a_lesson_link_runs_exactly_its_part_so_it_hits_the_warmed_cache(app, lesson_id, part):
+    """The page's run for ?lesson=<id>:<n> is the part's preset as it stands, one of state.LESSON_RUNS."""
+    at = app(lesson=f"{lesson_id}:{part + 1}")
+    assert_clean(at)
+    assert at.session_state["settings"] == LESSONS[lesson_id].parts[part].settings()
+    assert at.session_state["settings"] in state.LESSON_RUNS
+
+
+def test_warming_computes_every_lesson_run_once_and_the_page_then_only_reads_it(monkeypatch):
+    warm.warm_lessons()
+    trained = []
+    monkeypatch.setattr(state, "run_experiment", lambda *a, **k: trained.append(a))
+    for lesson in LESSONS.values():
+        for part in lesson.parts:
+            exp = state.experiment(part.settings(), None)
+            assert exp.settings.dataset == part.settings().dataset
+    assert trained == []  # every lesson part came from the warmed cache
+    state.experiment(replace(LESSONS["digits"].parts[0].settings(), learning_rate=0.02), None)
+    assert len(trained) == 1  # any other run is computed (the check above can fail)

@@ -2,9 +2,11 @@
 and never lift a limit the controls enforce; hidden controls are absent."""
 
 from dataclasses import asdict, fields
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from playground.sections import classroom
 from playground.settings import FIELDS, MAX_EPOCHS, Settings
 from tests.page import notices
 
@@ -101,3 +103,12 @@ def test_every_sidebar_setting_widget_comes_from_the_schema(app, query, not_here
                *at.sidebar.number_input, *at.sidebar.multiselect]
     keys = {w.key.removeprefix("w_").removesuffix("_list") for w in widgets if w.key and w.key.startswith("w_")}
     assert keys == {f.name for f in fields(Settings)} - not_here
+
+
+def test_the_share_link_is_a_plain_text_field_with_this_runs_settings(app):
+    at = app(learning_rate="0.3", epochs="32", learning_rate_hide="true")
+    links = [w for w in at.sidebar.text_input if w.label == classroom.SHARE_LABEL]
+    assert len(links) == 1
+    query = parse_qs(urlsplit(links[0].value).query)
+    assert query["learning_rate"] == ["0.3"] and query["epochs"] == ["32"] and query["learning_rate_hide"] == ["true"]
+    assert not at.sidebar.code  # st.code would load the syntax highlighter on every first paint

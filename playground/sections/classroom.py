@@ -1,7 +1,8 @@
-"""Classroom helpers: the share link with a copy button, and presenter mode for a projector."""
+"""Classroom helpers: the share link to copy, and presenter mode for a projector."""
 
 from __future__ import annotations
 
+import base64
 import io
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ PRESENTER_CSS = """
   .katex { font-size: 1.45em !important; }
 </style>
 """
+SHARE_LABEL = "Link to this run (select and copy)"
 PRESENTER_FONT_PX = 17  # chart text in presenter mode (plotly's default is 12)
 
 
@@ -50,11 +52,14 @@ def share_link(current: Settings, hide: list[str] | None = None) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def qr_png(link: str) -> bytes:
-    """A QR code of `link` as PNG bytes (segno, pure Python), for phones in the room to open the same run."""
+def qr_png(link: str) -> str:
+    """A QR code of `link` as a PNG data URI (segno, pure Python), for phones in the room to open the same run.
+
+    A data URI, not bytes: st.image passes it through as it is (lossless, no media file that a rerun deletes
+    while a folded expander's image still points at it)."""
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="png", scale=6, border=2)
-    return buffer.getvalue()
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def render_room_qr(current: Settings) -> None:
@@ -80,7 +85,11 @@ def render_sidebar_tools(current: Settings) -> None:
         hide = st.multiselect("Hide these controls in the link (classroom)", list(FIELDS),
                               default=sorted(url.hidden_controls()),
                               format_func=lambda name: FIELDS[name].metadata["label"], key="hide_picker")
-        st.caption("Anyone opening this link gets the same data, run and charts. Copy it with the button.")
+        # A text field, not st.code: st.code's copy button brought Streamlit's 1.5 MB syntax highlighter into
+        # every first paint, and its clipboard access needs a permission (and HTTPS) that a classroom may lack.
+        # Unkeyed, so a new link makes a new field with the new value.
         link = share_link(current, hide)
-        st.code(link, language=None, wrap_lines=True)
+        st.text_input(SHARE_LABEL, link, help="Click in the field, select all (Ctrl+A / ⌘A) and copy "
+                      "(Ctrl+C / ⌘C). Editing it here changes nothing.")
+        st.caption("Anyone opening this link gets the same data, run and charts.")
         st.image(qr_png(link), width=180, caption="The same link as a QR code, for phones.")

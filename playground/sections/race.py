@@ -36,8 +36,10 @@ def _learning_rate_note(exp: Experiment, typical: bool) -> str:
             "μ = 0.9 makes its steps about 10× longer once it gets going.")
 
 
+@st.fragment
 def render(exp: Experiment, reference) -> None:
-    """Paths on the landscape, loss curves and a results table for the four optimizers."""
+    """Paths on the landscape, loss curves and a results table for the four optimizers. A fragment: its options
+    (typical learning rates, slice, log scale) rerun only this view, on the run the rest of the page shows."""
     s = exp.settings
     st.markdown(f"The same network, data, starting weights and batches (seed {s.seed}, batch size {s.batch_size}, "
                 f"{s.epochs} epochs): only the optimizer differs.")

@@ -17,6 +17,7 @@ import streamlit as st
 
 from ..data import DataError
 from ..experiment import Experiment, column_choices, load_dataset, run_experiment
+from ..lessons import LESSONS
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
 from ..settings import Settings
@@ -139,11 +140,30 @@ def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
         progress.close()
 
 
+# Every lesson part's settings: their runs are kept apart from the other runs (see `cached_lesson_run`).
+LESSON_RUNS = frozenset(part.settings() for lesson in LESSONS.values() for part in lesson.parts)
+
+
+@st.cache_data(show_spinner=False)  # unbounded, yet at most one entry per lesson part (LESSON_RUNS)
+def cached_lesson_run(current: Settings) -> Experiment:
+    """A lesson part's run, computed once per server process (sections/warm.py computes them all after the first
+    page) and never evicted by the other runs, so a class opening the same lesson link all hit it."""
+    return run_experiment(current)
+
+
+def experiment(current: Settings, upload: bytes | None) -> Experiment:
+    """The run for these settings and file: a lesson part's from its own cache, any other from the shared one."""
+    if upload is None and current in LESSON_RUNS:
+        return cached_lesson_run(current)
+    return cached_experiment(current, upload)
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_solution(X: np.ndarray, y: np.ndarray, activation: str, loss: str, regularization: str = "none",
-                    regularization_rate: float = 0.0) -> Solution:
-    """The exact answer for a single neuron on this data (and penalty), or why there is none, cached on content."""
-    return solve(X, y, activation, loss, regularization, regularization_rate)
+def cached_solution(_X: np.ndarray, _y: np.ndarray, key: tuple, activation: str, loss: str,
+                    regularization: str = "none", regularization_rate: float = 0.0) -> Solution:
+    """The exact answer for a single neuron on this data (and penalty), or why there is none; `key` identifies
+    the data (`Experiment.data_key`), so the arrays are not hashed on every rerun."""
+    return solve(_X, _y, activation, loss, regularization, regularization_rate)
 
 
 def reference_for(exp: Experiment):
@@ -155,8 +175,8 @@ def reference_for(exp: Experiment):
 
 def _solution(exp: Experiment) -> Solution:
     h = exp.history
-    return cached_solution(exp.X_train, exp.y_train, exp.settings.activation, exp.loss, h.regularization,
-                           h.regularization_rate)
+    return cached_solution(exp.X_train, exp.y_train, exp.data_key, exp.settings.activation, exp.loss,
+                           h.regularization, h.regularization_rate)
 
 
 def no_reference_reason(exp: Experiment) -> str:
@@ -169,7 +189,7 @@ def no_reference_reason(exp: Experiment) -> str:
 def experiment_or_message(current: Settings) -> Experiment | None:
     """The run, or None after showing why it could not run (bad data or settings), never a traceback."""
     try:
-        return cached_experiment(current.run_part(), upload_bytes())  # view-only settings never retrain
+        return experiment(current.run_part(), upload_bytes())  # view-only settings never retrain
     except DataError as error:
         st.warning(markdown_literal(error), icon=":material/description:")
     except ValueError as error:

@@ -51,8 +51,8 @@ def slice_choice(exp: Experiment, key_prefix: str = "slice") -> tuple[int, int]:
 
 
 def run_key(exp: Experiment) -> tuple:
-    """What identifies a run for caches: its settings and the uploaded file's content hash."""
-    return exp.settings, state.fingerprint(state.upload_bytes())
+    """What identifies a run for caches: its settings and its data's key (the uploaded file's hash)."""
+    return exp.run_key
 
 
 def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: str = "",
@@ -66,8 +66,10 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
     return figure, ls
 
 
+@st.fragment
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
-    """The fit animation and the loss landscape with the optimizer's path, playing together."""
+    """The fit animation and the loss landscape with the optimizer's path, playing together. A fragment: the slice
+    pickers and the 3-D switch rerun only this view, on the run the rest of the page shows."""
     u, v = slice_choice(exp)
     figure, ls = fit_and_landscape_figure(exp, reference, u, v, show_validation=state.settings().show_validation)
     plot.show(figure, key="fit_landscape")
