@@ -51,7 +51,8 @@ MAX_PITCH = 56  # between node centres
 BOX_FRACTION = 0.86  # of the pitch, for a node's picture
 EDGE_RUN = 32  # horizontal room for the edges between two columns
 CIRCLE_PX = 20
-EDGE_HOVER_AT = 0.618  # hover point along an edge, from its source: crossings rarely share it
+HOVER_ALONG = np.linspace(0.15, 0.85, 15)  # where along its edge (from the source) a hover point may sit
+HOVER_PX = 6  # plotly.js cannot tell apart hover points within one marker radius of each other
 TRANSPARENT = "rgba(0,0,0,0)"
 NAME_CHARS = 14
 KEY_HEIGHT, KEY_MIN_WIDTH, KEY_STEPS = 6, 70, 32  # the colour key of the hidden neurons' shades
@@ -317,6 +318,21 @@ def _edges(traces: _Traces, weights: list[list[np.ndarray]], columns: list[_Colu
                             "line": {"color": color, "width": width}, "hoverinfo": "skip"}, updates)
 
 
+def _spread(x0: float, x1: float, ends: list[tuple[float, float]]) -> np.ndarray:
+    """(edges, 2) a hover point on each edge from (x0, y0) to (x1, y1): one by one, where along its edge it is
+    farthest from the points already placed (the middle on a tie). Edges cross, and a fixed fraction along
+    each would put points a pixel or two apart, which no mouse can tell apart."""
+    placed = np.empty((len(ends), 2))
+    for k, (y0, y1) in enumerate(ends):
+        candidates = np.column_stack([x0 + HOVER_ALONG * (x1 - x0), y0 + HOVER_ALONG * (y1 - y0)])  # (C, 2)
+        if k == 0:
+            placed[k] = candidates[len(HOVER_ALONG) // 2]
+            continue
+        nearest = np.sqrt(((candidates[:, None] - placed[None, :k]) ** 2).sum(axis=-1)).min(axis=1)  # (C,)
+        placed[k] = candidates[np.argmax(nearest - 0.01 * np.abs(HOVER_ALONG - 0.5))]
+    return placed
+
+
 def _hover(traces: _Traces, weights, biases, columns: list[_Column], half: int, block: bool,
            circles: bool) -> None:
     """Invisible markers at each edge's hover point and each neuron's centre: its weight or bias per frame."""
@@ -325,12 +341,11 @@ def _hover(traces: _Traces, weights, biases, columns: list[_Column], half: int, 
     for layer, (source, target) in enumerate(zip(columns[:-1], columns[1:])):
         if layer == 0 and block:
             continue
-        x0, x1 = source.x + inset, target.x - inset
-        for i, y0 in enumerate(source.y):
-            for j, y1 in enumerate(target.y):
-                x.append(round(x0 + EDGE_HOVER_AT * (x1 - x0), 2))
-                y.append(round(y0 + EDGE_HOVER_AT * (y1 - y0), 2))
-                text.append(f"w from {plotly_literal(source.names[i])} to {plotly_literal(target.names[j])}")
+        ends = [(y0, y1) for y0 in source.y for y1 in target.y]  # source-major, as the weights
+        for px, py in _spread(source.x + inset, target.x - inset, ends):
+            x.append(round(px, 2))
+            y.append(round(py, 2))
+        text += [f"w from {plotly_literal(a)} to {plotly_literal(b)}" for a in source.names for b in target.names]
     for column in columns[1:]:
         x += [column.x] * len(column.y)
         y += [int(c) for c in column.y]
@@ -339,7 +354,7 @@ def _hover(traces: _Traces, weights, biases, columns: list[_Column], half: int, 
                        for ws, bs in zip(weights, biases)])  # (F, edges + neurons), the order of `text`
     rows = compact(values, 3)
     traces.add({"type": "scatter", "mode": "markers", "x": x, "y": y, "text": text, "customdata": rows[-1],
-                "marker": {"size": 12, "color": TRANSPARENT}, "showlegend": False, "name": "",
+                "marker": {"size": HOVER_PX, "color": TRANSPARENT}, "showlegend": False, "name": "",
                 "hovertemplate": "%{text} = %{customdata}<extra></extra>"},
                [{"customdata": row} for row in rows])
 
