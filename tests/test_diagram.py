@@ -9,18 +9,21 @@ import re
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io.json as plotly_json
 import pytest
 
 from playground.charts.diagram import (
     EDGE_WIDTHS_PX,
+    LEVELS,
     MAX_BYTES,
     NEGATIVE,
     POSITIVE,
+    figure_bytes,
     network_figure,
 )
 from playground.charts.fit import fit_panel
 from playground.charts.inspect import DIVERGING
-from playground.charts.style import frame_indices
+from playground.charts.style import PROBABILITY_SCALE, frame_indices
 from playground.experiment import run_experiment
 from playground.numbers import readable
 from playground.sections import network as section
@@ -145,8 +148,12 @@ def shown_frames(fig: dict, given: np.ndarray, exp) -> list[int]:
 def test_figures_are_valid_plotly_under_the_size_bound_and_play_the_fits_frames(built, case):
     exp, _, fig, drawn, given = built[case]
     go.Figure(fig)
+    assert figure_bytes(fig) == len(plotly_json.to_json_plotly(fig).encode()) <= MAX_BYTES < PAGE_FIGURE_BYTES
     assert len(json.dumps(fig).encode()) <= PAGE_FIGURE_BYTES
-    assert len(json.dumps(fig, separators=(",", ":"), ensure_ascii=False).encode()) <= MAX_BYTES
+    on_diagram = {i for i, t in enumerate(fig["data"]) if t["xaxis"] == "x"}
+    diagram = [t for i, t in enumerate(fig["data"]) if i in on_diagram]
+    diagram += [d for f in fig["frames"] for i, d in zip(f["traces"], f["data"]) if i in on_diagram]
+    assert "/" not in json.dumps(diagram).replace("</", "")  # no base64 "/" to be escaped as \u002f
     labels = frame_labels(exp, given)
     names = [f["name"] for f in fig["frames"]]
     assert set(names) <= set(labels) and names == sorted(names, key=labels.index)  # the same moments, in order
@@ -203,7 +210,7 @@ def test_edge_colour_is_the_sign_and_width_grows_with_abs_w(built, case):
     block = drawn.block_inputs > 0
     shown = shown_frames(fig, given, exp)
     assert drawn.largest_weight == pytest.approx(max(
-        np.abs(W).max() for f in given for W, _ in layer_weights(exp, int(f))))
+        np.abs(W).max() for f in given for W, _ in layer_weights(exp, int(f))[1 if block else 0:]))
     for k in (len(shown) // 2, len(shown) - 1):
         data = at_frame(fig, k)
         columns = centres(fig, data, exp)
@@ -260,7 +267,8 @@ def picture_values(trace: dict, node: int, n: int, lo: float, hi: float) -> np.n
     start = (n - 1 - node) * (rows + 1)  # the heatmap's rows go up from the bottom node
     codes = z[start:start + rows]
     assert (codes > 0).all()
-    return lo + (codes - 1) / 254 * (hi - lo)
+    assert (codes % 2 == 0).all() and codes.max() <= 2 * LEVELS
+    return lo + (codes / 2 - 1) / (LEVELS - 1) * (hi - lo)
 
 
 @pytest.mark.parametrize("case", ["plane, one neuron", "plane, 1×4 relu", "plane, 3×8 tanh"])
@@ -286,13 +294,44 @@ def test_each_picture_over_the_plane_is_that_neurons_output(built, case):
                     lo, hi = 0.0, 1.0  # a classifier's probability
                 else:
                     lo, hi = drawn.hidden_range
-                step = (hi - lo) / 254
+                step = (hi - lo) / (LEVELS - 1)
                 shown_values = picture_values(trace, node, n, lo, hi)
                 assert np.abs(shown_values - np.clip(truth, lo, hi)).max() <= step / 2 + 1e-9, (column, node)
 
 
+def test_a_regression_over_the_plane_pictures_the_prediction_on_the_targets_scale():
+    rng = np.random.default_rng(1)
+    X = rng.uniform(-2, 2, (80, 2))
+    y = np.tanh(X[:, 0]) * 3 + X[:, 1] ** 2 + rng.normal(0, 0.1, 80)
+    csv = "a,b,y\n" + "\n".join(f"{u:.4f},{v:.4f},{t:.4f}" for (u, v), t in zip(X, y))
+    exp = run_experiment(Settings(dataset="upload", standardize=True, hidden_layers=1, hidden_units=3, epochs=20),
+                         upload=csv.encode())
+    fig, drawn = section.network_view(exp)
+    go.Figure(fig)
+    grid = section.input_grid(exp)
+    assert drawn.pictures == "plane" and drawn.output_range == (min(exp.y_train), max(exp.y_train))
+    (output,) = [t for t in diagram_traces(fig, fig["data"]) if t["type"] == "heatmap" and t["colorscale"] == "Viridis"]
+    truth = forward(exp, -1, grid.inputs)[-1][:, 0].reshape(len(grid.axes[1]), len(grid.axes[0]))
+    lo, hi = drawn.output_range
+    shown = picture_values(output, 0, 1, lo, hi)
+    assert np.abs(shown - np.clip(truth, lo, hi)).max() <= (hi - lo) / (LEVELS - 1) / 2 + 1e-9
+    (plane,) = [t for t in fig["data"] if t["type"] == "heatmap" and t["xaxis"] == "x2"]
+    assert isinstance(plane["z"], list) and "%{z:.3g}" in plane["hovertemplate"]  # a prediction, not a percent
+    text = section.caption(drawn, grid.axis_names)
+    assert "over the a–b plane" in text
+
+
+def test_a_run_that_blew_up_draws_its_last_good_moment_without_nan(app):
+    at = app(view=VIEW, dataset="line800", standardize="false", optimizer="sgd", learning_rate="10",
+             hidden_layers="1")
+    assert not at.exception
+    text = json.dumps(figure(at, "network"))
+    assert "NaN" not in text and "Infinity" not in text
+
+
 def test_hidden_shades_span_the_activations_range(built):
     assert built["plane, 3×8 tanh"][3].hidden_range == (-1.0, 1.0)
+    assert built["line, 1×8"][3].hidden_range == (-1.0, 1.0)
     exp, grid, fig, drawn, given = built["plane, 1×4 relu"]
     hidden = np.concatenate([forward(exp, int(f), grid.inputs)[0].ravel() for f in given])
     assert drawn.hidden_range == pytest.approx((np.percentile(hidden, 1), np.percentile(hidden, 99)))
@@ -322,8 +361,8 @@ def test_each_line_along_x_is_that_neurons_output(built):
     for k in (len(shown) // 2, len(shown) - 1):
         data = at_frame(fig, k)
         columns = centres(fig, data, exp)
-        lines = [t for t in diagram_traces(fig, data) if t.get("mode") == "lines" and "y" in t
-                 and isinstance(t["y"], dict) and t["line"]["color"] not in (POSITIVE, NEGATIVE)]
+        lines = [t for t in diagram_traces(fig, data) if t.get("mode") == "lines" and t["x"] and t["x"][-1] is None
+                 and len(t["x"]) % (len(x) + 1) == 0 and t["line"]["color"] not in (POSITIVE, NEGATIVE, "#9e9e9e")]
         activations = [X] + forward(exp, shown[k], X)
         ranges = [(x.min(), x.max()), drawn.hidden_range, drawn.output_range]
         assert len(lines) == 3
@@ -347,6 +386,12 @@ def test_without_a_plane_each_neuron_is_shaded_by_its_mean_output(built, case):
         np.testing.assert_allclose(shaded[0]["marker"]["color"], np.concatenate(means[:-1]), rtol=5e-3, atol=1e-9)
         np.testing.assert_allclose(shaded[1]["marker"]["color"], means[-1], rtol=5e-3, atol=1e-9)
         assert (shaded[0]["marker"]["cmin"], shaded[0]["marker"]["cmax"]) == drawn.hidden_range
+        assert (shaded[1]["marker"]["cmin"], shaded[1]["marker"]["cmax"]) == drawn.output_range
+    text = section.caption(drawn, drawn.axis_names)
+    if exp.task == "regression":
+        lo, hi = drawn.output_range
+        assert shaded[1]["marker"]["colorscale"] == "Viridis" and (lo, hi) == (min(exp.y_train), max(exp.y_train))
+        assert f"Viridis scale from dark blue ({readable(lo, 2)}) to yellow ({readable(hi, 2)})" in text
 
 
 def test_a_smaller_budget_keeps_fewer_evenly_spaced_frames_first_and_last(built):
@@ -355,18 +400,19 @@ def test_a_smaller_budget_keeps_fewer_evenly_spaced_frames_first_and_last(built)
     fig, drawn = network_figure(exp.history, given, labels, grid, fit_panel(exp, given), (-1.5, 1.5),
                                 max_bytes=60_000)
     names = [f["name"] for f in fig["frames"]]
-    assert len(json.dumps(fig, separators=(",", ":"), ensure_ascii=False).encode()) <= 60_000
+    assert figure_bytes(fig) <= 60_000
     assert 2 <= len(names) < len(labels) and names[0] == labels[0] and names[-1] == labels[-1]
     positions = np.array([labels.index(name) for name in names])
     assert np.ptp(np.diff(positions)) <= 1  # evenly spaced
     assert drawn.frames_shown == len(names)
-    text = section.caption(drawn, exp.dataset.feature_names)
+    text = section.caption(drawn, drawn.axis_names)
     assert f"over {len(names)} of the {len(labels)} moments" in text
 
 
 # --- The page ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("query", [
+    {"dataset": "line"},
     {"dataset": "sine", "hidden_layers": "1", "hidden_units": "8"},
     {"dataset": "blobs", "activation": "sigmoid", "hidden_layers": "2", "hidden_units": "6"},
     {"dataset": "digits", "activation": "sigmoid", "hidden_layers": "1", "hidden_units": "4", "epochs": "3"},
@@ -379,8 +425,9 @@ def test_the_network_tab_renders_with_a_caption_true_to_its_chart(app, query):
     given = frame_indices(len(exp.history.step))
     assert fig["frames"] and fig["frames"][-1]["name"] == frame_labels(exp, given)[-1]
     (caption,) = [c.value for c in at.caption if "Edges: red" in c.value]
-    largest = max(np.abs(W).max() for f in given for W, _ in layer_weights(exp, int(f)))
-    assert f"largest in the run ({readable(largest, 3)})" in caption
+    drawn_layers = slice(1 if query["dataset"] == "digits" else 0, None)  # digits: 64 inputs as one block
+    largest = max(np.abs(W).max() for f in given for W, _ in layer_weights(exp, int(f))[drawn_layers])
+    assert f"largest drawn ({readable(largest, 3)})" in caption
     if len(fig["frames"]) < len(given):
         assert f"over {len(fig['frames'])} of the {len(given)} moments" in caption
     else:
@@ -389,8 +436,14 @@ def test_the_network_tab_renders_with_a_caption_true_to_its_chart(app, query):
         assert "x1–x2 plane" in caption and "white (−1) to black (1)" in caption
     elif query["dataset"] == "sine":
         assert "along x" in caption and "hidden neurons −1 to 1" in caption
+    elif query["dataset"] == "line":
+        assert "along x" in caption and "hidden" not in caption
     else:
         assert "The 64 inputs are one block" in caption and "mean output over the training rows" in caption
+        assert "probability from pale brown (0) through white to pale teal (1)" in caption
+        (output,) = [t for t in fig["data"] if t.get("marker", {}).get("colorscale") == PROBABILITY_SCALE]
+        assert (output["marker"]["cmin"], output["marker"]["cmax"]) == (0.0, 1.0)
+        assert PROBABILITY_SCALE[0][1] == "#dfc27d" and PROBABILITY_SCALE[-1][1] == "#80cdc1"  # the words above
 
 
 def test_the_fit_and_network_tabs_play_the_same_moments(app):

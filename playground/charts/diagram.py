@@ -7,21 +7,23 @@ negative one (as the weight images of Inspect), wider for a larger |w|; hovering
 weight and a node its bias, at the frame shown.
 
 Kept small: 60 frames of ~25 pictures and ~200 edges as JSON numbers would be megabytes. The diagram
-is one pair of axes whose y coordinate is a byte (0…255), so node pictures travel as uint8 codes
-(plotly.js typed arrays, base64), one heatmap or line trace per layer; edges are grouped per
-(layer, sign, width) with their x fixed and only their y codes animated. The figure keeps as many of
-the given frames as fit `max_bytes` (evenly spaced, the first and the last always).
+is one pair of axes whose y coordinate is a byte (0…255): node pictures travel as byte codes
+(plotly.js typed arrays, base64), one heatmap per layer, and edges, grouped per (layer, sign, width)
+with their x fixed, animate only the bytes of their ends. The bytes are chosen so that their base64
+has no "/", which plotly's JSON encoder (plot.show) writes as the six characters \\u002f: colour codes
+are even bytes up to 190, edge ends come in aligned triplets (source, target, 0) below 240. The figure
+keeps as many of the given frames as fit `max_bytes` (evenly spaced, the first and the last always).
 
-Pure NumPy and dicts: no Streamlit, no Plotly objects.
+Pure NumPy and dicts: no Streamlit, no Plotly objects (plotly's JSON encoder only measures the figure).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass, replace
 
 import numpy as np
+import plotly.io.json as plotly_json
 
 from ..engine import evenly_spaced
 from ..safe_text import plotly_literal
@@ -55,6 +57,9 @@ HOVER_ALONG = np.linspace(0.15, 0.85, 15)  # where along its edge (from the sour
 HOVER_PX = 6  # plotly.js cannot tell apart hover points within one marker radius of each other
 TRANSPARENT = "rgba(0,0,0,0)"
 NAME_CHARS = 14
+LEVELS = 95  # colour codes: the even bytes CODE_MIN…CODE_MAX (0: no value)
+CODE_MIN, CODE_MAX = 2, 2 * LEVELS
+EDGE_TOP = 239  # node centres stay below 240: an edge's bytes (source, target, 0) then never make a "/"
 KEY_HEIGHT, KEY_MIN_WIDTH, KEY_STEPS = 6, 70, 32  # the colour key of the hidden neurons' shades
 
 
@@ -78,9 +83,11 @@ class Drawn:
     """What a network figure shows, for its caption (the same numbers the traces were drawn with)."""
 
     pictures: str  # as InputGrid.pictures
+    axis_names: tuple[str, ...]  # the pictures' axes (InputGrid.axis_names)
     hidden_range: tuple[float, float] | None  # lightest/bottom and darkest/top value of the hidden pictures
     output_range: tuple[float, float]  # the same for the output
-    largest_weight: float  # the largest |w| over the frames given: edge widths are relative to it
+    largest_weight: float  # the largest |w| drawn, over the frames given: edge widths are relative to it
+    classify: bool  # the output is a probability (else a prediction on the target's scale)
     block_inputs: int  # inputs drawn as one block (their weights not drawn), or 0
     frames_shown: int
     frames_given: int
@@ -97,17 +104,18 @@ class _Column:
 # --- Numbers as bytes -----------------------------------------------------------------------------
 
 def byte_codes(values, lo: float, hi: float) -> np.ndarray:
-    """Values as uint8 codes 1…255 over [lo, hi] (clipped); 0 for a value that is not a finite number."""
+    """Values as colour codes over [lo, hi] (clipped): the even bytes 2…190, LEVELS steps; 0 for a value that
+    is not a finite number. Even bytes up to 190 never make a "/" in base64, whatever their order."""
     with np.errstate(all="ignore"):
         scaled = (np.asarray(values, dtype=np.float64) - lo) / (hi - lo)
-        codes = 1.0 + np.round(254.0 * np.clip(scaled, 0.0, 1.0))
+        codes = 2.0 * (1.0 + np.round((LEVELS - 1) * np.clip(scaled, 0.0, 1.0)))
     return np.where(np.isfinite(scaled), codes, 0.0).astype(np.uint8)
 
 
 def code_values(codes, lo: float, hi: float) -> np.ndarray:
-    """The values at the centre of each code's step: the inverse of `byte_codes` (NaN for code 0)."""
-    codes = np.asarray(codes, dtype=np.float64)
-    return np.where(codes > 0, lo + (codes - 1.0) / 254.0 * (hi - lo), np.nan)
+    """The value each colour code stands for: the inverse of `byte_codes` (NaN for code 0)."""
+    levels = np.asarray(codes, dtype=np.float64) / 2.0
+    return np.where(levels > 0, lo + (levels - 1.0) / (LEVELS - 1) * (hi - lo), np.nan)
 
 
 def typed_array(codes: np.ndarray) -> dict:
@@ -120,8 +128,9 @@ def typed_array(codes: np.ndarray) -> dict:
 
 
 def _gapped(scale: list) -> list:
-    """A colour scale for codes 0…255 whose code 0 is transparent (the gaps between pictures)."""
-    return [[0.0, TRANSPARENT]] + [[(1.0 + 254.0 * stop) / 255.0, color] for stop, color in scale]
+    """A colour scale over codes 0…CODE_MAX whose code 0 is transparent (the gaps between pictures)."""
+    return [[0.0, TRANSPARENT]] + [[(CODE_MIN + (CODE_MAX - CODE_MIN) * stop) / CODE_MAX, color]
+                                   for stop, color in scale]
 
 
 # --- What each node computes ----------------------------------------------------------------------
@@ -146,9 +155,10 @@ def value_range(activation: str, values: np.ndarray) -> tuple[float, float]:
     return lo, hi
 
 
-def largest_weight(history, frames) -> float:
-    """The largest finite |w| between two drawn nodes over the frames (the width scale of the edges)."""
-    weights = [np.abs(w) for f in frames for w in history.network(int(f)).weights]
+def largest_weight(history, frames, skip_first: bool = False) -> float:
+    """The largest finite |w| over the frames (the width scale of the edges), without the first layer's
+    weights when they are not drawn (`skip_first`: inputs drawn as one block)."""
+    weights = [np.abs(w) for f in frames for w in history.network(int(f)).weights[int(skip_first):]]
     finite = np.concatenate([w.ravel() for w in weights])
     finite = finite[np.isfinite(finite)]
     return float(finite.max()) if finite.size else 0.0
@@ -176,6 +186,7 @@ def _columns(sizes: tuple[int, ...], grid: InputGrid, activations: tuple[str, st
     for c, (title, count, column_names) in enumerate(zip(titles, counts, names)):
         y = MIDDLE + ((count - 1) / 2 - np.arange(count)) * pitch
         columns.append(_Column(title, column_names, c * (2 * half + EDGE_RUN), np.round(y).astype(int)))
+    assert all(0 < column.y.min() and column.y.max() <= EDGE_TOP for column in columns)
     return columns, rows, pitch, half
 
 
@@ -233,13 +244,14 @@ def _line_trace(column: _Column, half: int, grid: InputGrid, color: str, width: 
 
 
 def _line_codes(values: np.ndarray, column: _Column, half: int, lo: float, hi: float) -> np.ndarray:
-    """(F, G, n) values → (F, n·(G + 1)) y codes: each node's line inside its box, a 0 after each line."""
+    """(F, G, n) values → (F, n·(G + 1)) y positions (whole units): each node's line inside its box, a 0 after
+    each line (its x is None there). Sent as JSON numbers: any byte may come up, and base64 would make "/"."""
     with np.errstate(all="ignore"):
         scaled = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     scaled = np.where(np.isfinite(scaled), scaled, 0.0)
     y = column.y[None, None, :] - half + np.round(scaled * 2 * half)  # (F, G, n)
     lines = np.concatenate([y, np.zeros_like(y[:, :1])], axis=1)  # (F, G + 1, n)
-    return lines.transpose(0, 2, 1).reshape(len(values), -1).astype(np.uint8)
+    return lines.transpose(0, 2, 1).reshape(len(values), -1).astype(int)
 
 
 def _boxes(columns: list[_Column], half: int, block: bool, circles: bool, rows: int, pitch: int) -> dict:
@@ -363,12 +375,12 @@ def _labels(columns: list[_Column], half: int, block: bool) -> tuple[list[dict],
     """Column titles above the tallest column, input names left of the inputs; and the top of the titles."""
     top = max(int(column.y.max()) for column in columns) + half + 6
     notes = [{"x": column.x, "y": top, "text": column.title, "showarrow": False, "yanchor": "bottom",
-              "xanchor": "center", "font": {"size": 11}} for column in columns]
+              "xanchor": "center"} for column in columns]  # the page's font: presenter mode enlarges it
     inputs = columns[0]
     for name, cy in zip(inputs.names, [MIDDLE] if block else inputs.y):
         shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
         notes.append({"x": inputs.x - half - 3, "y": int(cy), "text": plotly_literal(shown), "showarrow": False,
-                      "xanchor": "right", "yanchor": "middle", "font": {"size": 11}})
+                      "xanchor": "right", "yanchor": "middle"})
     return notes, top + 22
 
 
@@ -380,7 +392,7 @@ def _diagram(history, frames, grid: InputGrid, output_range, output_scale) -> tu
     nets = [history.network(int(f)) for f in frames]
     weights = [[w.copy() for w in net.weights] for net in nets]
     biases = [[b.copy() for b in net.biases] for net in nets]
-    largest = largest_weight(history, frames)
+    largest = largest_weight(history, frames, skip_first=block)
     outputs = layer_outputs(history, frames, grid.inputs)  # hidden layers…, output: (F, G, units)
     hidden = outputs[:-1]
     hidden_range = value_range(history.hidden_activation, np.concatenate([h.ravel() for h in hidden])) \
@@ -411,7 +423,8 @@ def _diagram(history, frames, grid: InputGrid, output_range, output_scale) -> tu
                   redraw=mode == "plane", width=2.0,
                   xaxis={**axis, "range": [left, columns[-1].x + half + 16]},
                   yaxis={**axis, "range": [bottom - 4, top], "scaleanchor": "x", "scaleratio": 1})
-    drawn = Drawn(mode, hidden_range, tuple(output_range), largest, sizes[0] if block else 0, len(frames), len(frames))
+    drawn = Drawn(mode, grid.axis_names, hidden_range, tuple(output_range), largest, output_scale != "Viridis",
+                  sizes[0] if block else 0, len(frames), len(frames))
     return panel, drawn
 
 
@@ -423,9 +436,9 @@ def _key(hidden: list[_Column], half: int, bottom: float, value_range: tuple[flo
         x0, x1 = middle - KEY_MIN_WIDTH / 2, middle + KEY_MIN_WIDTH / 2
     y1 = bottom - 4
     y0 = y1 - KEY_HEIGHT
-    codes = np.round(np.linspace(1, 255, KEY_STEPS))
+    codes = byte_codes(np.linspace(0.0, 1.0, KEY_STEPS), 0.0, 1.0)
     trace = {"type": "heatmap", "x": compact(np.linspace(x0, x1, KEY_STEPS + 1), 4), "y": [y0, y1],
-             "z": [codes.astype(int).tolist()], "zmin": 0, "zmax": 255, "colorscale": _gapped(VALUE_SCALE),
+             "z": [codes.astype(int).tolist()], "zmin": 0, "zmax": CODE_MAX, "colorscale": _gapped(VALUE_SCALE),
              "showscale": False, "hoverinfo": "skip"}
     lo, hi = value_range
     below = {"y": y0 - 1, "yanchor": "top", "showarrow": False, "font": {"size": 10}}
@@ -444,7 +457,7 @@ def _input_ranges(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _plane_pictures(traces, columns, half, grid, hidden, hidden_range, output, output_range, output_scale):
     lo, hi = _input_ranges(grid.inputs)
-    gapped = {"zmin": 0, "zmax": 255, "colorscale": _gapped(VALUE_SCALE)}
+    gapped = {"zmin": 0, "zmax": CODE_MAX, "colorscale": _gapped(VALUE_SCALE)}
     inputs = _mosaic(_plane_codes(grid.inputs[None], grid, lo, hi))[0]  # the inputs do not change
     traces.add(_plane_trace(columns[0], half, grid, inputs, gapped))
     for column, values in zip(columns[1:-1], hidden):
@@ -452,7 +465,8 @@ def _plane_pictures(traces, columns, half, grid, hidden, hidden_range, output, o
         traces.add(_plane_trace(column, half, grid, mosaic[-1], gapped),
                    [{"type": "heatmap", "z": typed_array(z)} for z in mosaic])
     mosaic = _mosaic(_plane_codes(output, grid, *output_range))
-    traces.add(_plane_trace(columns[-1], half, grid, mosaic[-1], {"zmin": 1, "zmax": 255, "colorscale": output_scale}),
+    traces.add(_plane_trace(columns[-1], half, grid, mosaic[-1],
+                            {"zmin": CODE_MIN, "zmax": CODE_MAX, "colorscale": output_scale}),
                [{"type": "heatmap", "z": typed_array(z)} for z in mosaic])
 
 
@@ -461,14 +475,14 @@ def _line_pictures(traces, columns, half, grid, hidden, hidden_range, output, ou
     with np.errstate(all="ignore"):
         scaled = (grid.inputs[None] - lo) / (hi - lo)  # (1, G, p): each input over its own range
     trace = _line_trace(columns[0], half, grid, LINE_COLOR, 1.5)
-    trace["y"] = typed_array(_line_codes(scaled, columns[0], half, 0.0, 1.0)[0])
+    trace["y"] = _line_codes(scaled, columns[0], half, 0.0, 1.0)[0].tolist()
     traces.add(trace)
     layers = [(column, values, LINE_COLOR, hidden_range) for column, values in zip(columns[1:-1], hidden)]
     for column, values, color, (low, high) in [*layers, (columns[-1], output, NEURON, output_range)]:
         codes = _line_codes(values, column, half, low, high)
         trace = _line_trace(column, half, grid, color, 2)
-        trace["y"] = typed_array(codes[-1])
-        traces.add(trace, [{"y": typed_array(c)} for c in codes])
+        trace["y"] = codes[-1].tolist()
+        traces.add(trace, [{"y": c} for c in codes.tolist()])
 
 
 def _mean_circles(traces, columns, pitch, block, hidden, hidden_range, output, output_range, output_scale):
@@ -508,8 +522,9 @@ def _percent_plane(fit: Panel) -> Panel:
 
 
 def figure_bytes(figure: dict) -> int:
-    """Size of the figure as the page sends it (compact JSON, UTF-8)."""
-    return len(json.dumps(figure, separators=(",", ":"), ensure_ascii=False).encode())
+    """Size of the figure as plot.show sends it: plotly's JSON encoder (compact, UTF-8, with <, > and / written
+    as six-character escapes)."""
+    return len(plotly_json.to_json_plotly(figure).encode())
 
 
 def network_figure(history, frames, labels: list[str], grid: InputGrid, fit: Panel,

@@ -45,16 +45,16 @@ def render(exp: Experiment, reference) -> None:
     """The diagram and the output, playing together, with what the pictures, colours and widths mean."""
     figure, drawn = network_view(exp, reference)
     plot.show(figure, key="network")
-    st.caption(caption(drawn, exp.dataset.feature_names))
+    st.caption(caption(drawn, drawn.axis_names))
 
 
 def _scale(lo: float, hi: float) -> str:
     return f"{readable(lo, 2)} to {readable(hi, 2)}"
 
 
-def caption(drawn: Drawn, feature_names) -> str:
-    """What the diagram shows, in the numbers it was drawn with."""
-    names = [markdown_literal(name) for name in feature_names]
+def caption(drawn: Drawn, axis_names) -> str:
+    """What the diagram shows, in the numbers it was drawn with; `axis_names` name the pictures' axes."""
+    names = [markdown_literal(name) for name in axis_names]
     if drawn.pictures == "plane":
         pictures = (f"Each square is what that node outputs over the {names[0]}–{names[1]} plane at the moment "
                     "shown: the inputs each on their own scale (light = low, dark = high)")
@@ -77,9 +77,13 @@ def caption(drawn: Drawn, feature_names) -> str:
         if drawn.hidden_range:
             pictures += f", hidden neurons from white ({readable(drawn.hidden_range[0], 2)}) to black " \
                         f"({readable(drawn.hidden_range[1], 2)})"
-        pictures += ", the output in the right panel's colours."
+        if drawn.classify:
+            pictures += ", the output's probability from pale brown (0) through white to pale teal (1)."
+        else:
+            pictures += f", the output on the Viridis scale from dark blue ({readable(drawn.output_range[0], 2)}) " \
+                        f"to yellow ({readable(drawn.output_range[1], 2)})."
     edges = ("Edges: red for a positive weight, blue for a negative one, in three widths by |w| relative to the "
-             f"largest in the run ({readable(drawn.largest_weight, 3)}). Hover an edge for its weight, a neuron "
+             f"largest drawn ({readable(drawn.largest_weight, 3)}). Hover an edge for its weight, a neuron "
              "for its bias.")
     play = "▶ Play runs the network and its output together"
     if drawn.frames_shown < drawn.frames_given:
