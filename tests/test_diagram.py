@@ -26,6 +26,7 @@ from playground.charts.inspect import DIVERGING
 from playground.charts.style import PROBABILITY_SCALE, frame_indices
 from playground.experiment import run_experiment
 from playground.numbers import readable
+from playground.safe_text import markdown_literal, plotly_literal
 from playground.sections import network as section
 from playground.sections.training_views import frame_labels
 from playground.settings import Settings
@@ -319,6 +320,21 @@ def test_a_regression_over_the_plane_pictures_the_prediction_on_the_targets_scal
     assert isinstance(plane["z"], list) and "%{z:.3g}" in plane["hovertemplate"]  # a prediction, not a percent
     text = section.caption(drawn, grid.axis_names)
     assert "over the a–b plane" in text
+
+
+def test_column_names_from_a_csv_show_only_as_text():
+    names = ["<b>x</b> & %{y}", "$\\alpha$ [link](http://a.b)"]
+    csv = f'"{names[0]}","{names[1]}",t\n' + "\n".join(f"{i % 7},{i % 5},{i % 2}" for i in range(40))
+    exp = run_experiment(Settings(dataset="upload", hidden_layers=1, hidden_units=2, epochs=2), upload=csv.encode())
+    assert list(exp.dataset.feature_names) == names
+    fig, drawn = section.network_view(exp)
+    labels = [a["text"] for a in input_labels(fig)]
+    assert labels == [plotly_literal(name[:13] + "…") for name in names]  # cut to 14 characters, then escaped
+    hover = hover_trace(fig["data"])["text"]
+    assert f"w from {plotly_literal(names[0])} to h1.1" in hover
+    assert not any("<b>" in t or "%{y}" in t or "$" in t for t in labels + hover)
+    text = section.caption(drawn, drawn.axis_names)
+    assert markdown_literal(names[0]) in text and names[0] not in text
 
 
 def test_a_run_that_blew_up_draws_its_last_good_moment_without_nan(app):
