@@ -38,7 +38,7 @@ MAX_BYTES = 200_000  # the figure's JSON: well under the page's 300 KB per figur
 HEIGHT = 560  # figure height before the animation controls (compose adds them)
 
 POSITIVE, NEGATIVE = DIVERGING[-1][1], DIVERGING[0][1]  # red w > 0, blue w < 0: Inspect's weight colours
-WIDER_FROM = (1 / 3, 2 / 3)  # |w| / the largest |w| of the run at which an edge gets wider
+WIDER_FROM = (1 / 3, 2 / 3)  # |w| / the largest |w| drawn at which an edge gets wider
 EDGE_WIDTHS_PX = (0.7, 1.8, 3.4)
 BLOCK_EDGE = {"color": FRAME, "width": 1, "dash": "dot"}  # weights from a block of inputs: not drawn one by one
 # A neuron's value, light = low, dark = high (as the digits' ink): input and hidden pictures and circles.
@@ -384,7 +384,9 @@ def _labels(columns: list[_Column], half: int, block: bool) -> tuple[list[dict],
     return notes, top + 22
 
 
-def _diagram(history, frames, grid: InputGrid, output_range, output_scale) -> tuple[Panel, Drawn]:
+def _diagram(history, frames, grid: InputGrid, classify: bool, output_range) -> tuple[Panel, Drawn]:
+    """The diagram's panel (every trace with its per-frame updates) and what it draws."""
+    output_scale = PROBABILITY_SCALE if classify else "Viridis"  # the fit panel's colours for the prediction
     sizes = history.sizes
     mode = grid.pictures
     block = mode == "mean" and sizes[0] > MAX_INPUT_NODES
@@ -423,7 +425,7 @@ def _diagram(history, frames, grid: InputGrid, output_range, output_scale) -> tu
                   redraw=mode == "plane", width=2.0,
                   xaxis={**axis, "range": [left, columns[-1].x + half + 16]},
                   yaxis={**axis, "range": [bottom - 4, top], "scaleanchor": "x", "scaleratio": 1})
-    drawn = Drawn(mode, grid.axis_names, hidden_range, tuple(output_range), largest, output_scale != "Viridis",
+    drawn = Drawn(mode, grid.axis_names, hidden_range, tuple(output_range), largest, classify,
                   sizes[0] if block else 0, len(frames), len(frames))
     return panel, drawn
 
@@ -540,8 +542,7 @@ def network_figure(history, frames, labels: list[str], grid: InputGrid, fit: Pan
     frames = np.asarray(frames)
     classify = output_range is None
     output_range = (0.0, 1.0) if classify else tuple(map(float, output_range))
-    output_scale = PROBABILITY_SCALE if classify else "Viridis"
-    diagram, drawn = _diagram(history, frames, grid, output_range, output_scale)
+    diagram, drawn = _diagram(history, frames, grid, classify, output_range)
     panels = [diagram, _percent_plane(fit)]
     figure = compose(panels, labels, title=title, height=HEIGHT)
     keep = np.arange(len(frames))
