@@ -397,7 +397,8 @@ def test_without_a_plane_each_neuron_is_shaded_by_its_mean_output(built, case):
     for k in (len(shown) // 2, len(shown) - 1):
         data = diagram_traces(fig, at_frame(fig, k))
         shaded = [t for t in data if isinstance(t.get("marker", {}).get("color"), list)]
-        means = [a.mean(axis=0) for a in forward(exp, shown[k], exp.X_train)]
+        rows = exp.X_train[np.round(np.linspace(0, len(exp.X_train) - 1, min(300, len(exp.X_train)))).astype(int)]
+        means = [a.mean(axis=0) for a in forward(exp, shown[k], rows)]
         assert len(shaded) == 2  # hidden neurons, output
         np.testing.assert_allclose(shaded[0]["marker"]["color"], np.concatenate(means[:-1]), rtol=5e-3, atol=1e-9)
         np.testing.assert_allclose(shaded[1]["marker"]["color"], means[-1], rtol=5e-3, atol=1e-9)
@@ -455,7 +456,8 @@ def test_the_network_tab_renders_with_a_caption_true_to_its_chart(app, query):
     elif query["dataset"] == "line":
         assert "along x" in caption and "hidden" not in caption
     else:
-        assert "The 64 inputs are one block" in caption and "mean output over the training rows" in caption
+        n_rows = min(300, len(exp.X_train))
+        assert "The 64 inputs are one block" in caption and f"mean output over {n_rows:,} training rows" in caption
         assert "probability from pale brown (0) through white to pale teal (1)" in caption
         (output,) = [t for t in fig["data"] if t.get("marker", {}).get("colorscale") == PROBABILITY_SCALE]
         assert (output["marker"]["cmin"], output["marker"]["cmax"]) == (0.0, 1.0)

@@ -33,6 +33,7 @@ from .style import NEURON, PROBABILITY_SCALE, compact
 
 PICTURE_POINTS = 8  # grid points per side of a node's picture over the plane (2-D data)
 LINE_POINTS = 24  # points of a node's line along x (1-D data)
+MEAN_ROWS = 300  # training rows (evenly spaced) a node's mean output is taken over, with more raw inputs
 MAX_INPUT_NODES = 12  # more inputs than this (and no picture grid) are drawn as one block
 MAX_BYTES = 200_000  # the figure's JSON: well under the page's 300 KB per figure
 HEIGHT = 560  # figure height before the animation controls (compose adds them)
@@ -89,6 +90,7 @@ class Drawn:
     largest_weight: float  # the largest |w| drawn, over the frames given: edge widths are relative to it
     classify: bool  # the output is a probability (else a prediction on the target's scale)
     block_inputs: int  # inputs drawn as one block (their weights not drawn), or 0
+    mean_rows: int  # rows each node's mean output is over ("mean" pictures), or 0
     frames_shown: int
     frames_given: int
 
@@ -426,7 +428,7 @@ def _diagram(history, frames, grid: InputGrid, classify: bool, output_range) -> 
                   xaxis={**axis, "range": [left, columns[-1].x + half + 16]},
                   yaxis={**axis, "range": [bottom - 4, top], "scaleanchor": "x", "scaleratio": 1})
     drawn = Drawn(mode, grid.axis_names, hidden_range, tuple(output_range), largest, classify,
-                  sizes[0] if block else 0, len(frames), len(frames))
+                  sizes[0] if block else 0, len(grid.inputs) if circles else 0, len(frames), len(frames))
     return panel, drawn
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from ..charts.diagram import LINE_POINTS, PICTURE_POINTS, Drawn, InputGrid, network_figure
+from ..charts.diagram import LINE_POINTS, MEAN_ROWS, PICTURE_POINTS, Drawn, InputGrid, network_figure
 from ..charts.fit import fit_panel
 from ..charts.style import frame_indices, padded_range
+from ..engine import evenly_spaced
 from ..experiment import Experiment
 from ..numbers import readable
 from ..safe_text import markdown_literal
@@ -19,12 +20,13 @@ from .training_views import frame_labels
 def input_grid(exp: Experiment) -> InputGrid:
     """The points the node pictures are drawn over: a line along x (1-D data) or a grid over the x1–x2 plane
     (2-D data), padded like the fit panel, in the data's own units and as network inputs (standardized like
-    the run when it was); with more raw inputs, the training rows (each node is shaded by its mean over them)."""
+    the run when it was); with more raw inputs, up to MEAN_ROWS evenly spaced training rows (each node is shaded
+    by its mean output over them)."""
     X = exp.dataset.X  # (n, p) raw, after feature selection
     names = tuple(exp.dataset.feature_names)
     p = X.shape[1]
     if p > 2:
-        return InputGrid((), (), exp.X_train, names)
+        return InputGrid((), (), exp.X_train[evenly_spaced(len(exp.X_train), MEAN_ROWS)], names)
     counts = (LINE_POINTS,) if p == 1 else (PICTURE_POINTS, PICTURE_POINTS)
     axes = tuple(np.linspace(*padded_range(X[:, k], 0.05), count) for k, count in enumerate(counts))
     points = np.column_stack([a.ravel() for a in np.meshgrid(*axes)]) if p == 2 else axes[0][:, None]  # (G, p)
@@ -72,8 +74,8 @@ def caption(drawn: Drawn, axis_names) -> str:
         if drawn.block_inputs:
             pictures = (f"The {drawn.block_inputs} inputs are one block; their weights into the first layer are "
                         "not drawn (dotted). ")
-        pictures += "With more than two inputs there is no plane to draw over: each neuron is shaded by its mean " \
-                    "output over the training rows"
+        pictures += ("With more than two inputs there is no plane to draw over: each neuron is shaded by its mean "
+                     f"output over {drawn.mean_rows:,} training rows")
         if drawn.hidden_range:
             pictures += f", hidden neurons from white ({readable(drawn.hidden_range[0], 2)}) to black " \
                         f"({readable(drawn.hidden_range[1], 2)})"
