@@ -11,6 +11,7 @@ from playground.sections import (
     handset,
     inspect,
     lessons,
+    network,
     race,
     sidebar,
     state,
@@ -42,6 +43,7 @@ state.render_notices()
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).
 TRAINING_VIEWS = {
     "Fit & landscape": training_views.render_fit_and_landscape,
+    "Network": network.render,
     "Loss": training_views.render_loss,
     "Parameters": training_views.render_parameters,
     "Step through the math": stepthrough.render,

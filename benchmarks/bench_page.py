@@ -2,6 +2,7 @@
 simple peer page (benchmarks/peer_app.py: two st.plotly_chart charts, one animated, a slider, a select).
 
     python benchmarks/bench_page.py [--app app.py] [--before OLD/app.py] [--slider "Learning rate"] [--repeats 5]
+                                    [--network QUERY | --network ""]
 
 In one run, serves the three pages at once (each on its own free port) and measures in Debian's
 chromium, with the helpers of tests/browser.py, interleaving the pages so that load from other
@@ -16,7 +17,11 @@ processes on the machine hits them alike:
   step-through's "Next step", the set-weights "w" slider. The minimal page's rerun is measured between
   each of them, and every ratio is against the median of all its reruns;
 - Plotly payload: bytes of each figure's JSON as sent over the websocket, and the JSON size of what
-  plotly.js holds (data + layout + gd._transitionData._frames).
+  plotly.js holds (data + layout + gd._transitionData._frames);
+- the Network tab at its biggest readable size (column "network": the target's server with
+  ``--network``'s query, by default blobs with 3 hidden layers of 8, the tab open): its first render
+  (the tab drawn; "cold" is that page's first load, its run not cached yet, the server already warm
+  from the target's) and a learning-rate change with the tab open, to the same targets.
 
 ``--before OLD/app.py`` measures another version of the page in the same run (column "before", with
 the target's actions), for before/after numbers: e.g. ``git archive <commit> | tar -x -C /tmp/old``.
@@ -65,6 +70,7 @@ FIRST_RENDER_WARM_RATIO = 1.3
 FIRST_RENDER_COLD_RATIO = 2.0
 FIGURE_LIMIT_KB = 300.0
 SURFACE_TOGGLE = "Show the loss as a 3-D surface"
+NETWORK_VIEW = "dataset=blobs&activation=sigmoid&hidden_layers=3&hidden_units=8&view=Network"
 
 
 @dataclass
@@ -193,19 +199,26 @@ def _target_interactions(page, repeats: int, timeout: float) -> dict[str, tuple[
     }
 
 
-def measure(b, apps: dict[str, Path], label: str, repeats: int, viewport, timeout: float) -> list[Result]:
+def measure(b, apps: dict[str, Path], label: str, repeats: int, viewport, timeout: float,
+            views: dict[str, tuple[str, str]] | None = None) -> list[Result]:
     """Serve every app at once and interleave the measures (see the module docstring). ``apps`` holds
-    "minimal", "peer" and one or more targets (the playground, and optionally an older version of it)."""
+    "minimal", "peer" and one or more targets (the playground, and optionally an older version of it);
+    ``views`` more pages of a served target, by name: (that target's name, a query string). A view is
+    measured for its first render and the learning-rate change only."""
+    views = views or {}
     results = {name: Result(name, _shown(app)) for name, app in apps.items()}
+    results.update({name: Result(name, f"{_shown(apps[app])}?{query}") for name, (app, query) in views.items()})
     targets = [name for name in apps if name not in ("minimal", "peer")]
     minimal = results["minimal"]
     with contextlib.ExitStack() as stack:
         urls = {name: stack.enter_context(serve(app, timeout=timeout)) for name, app in apps.items()}
-        pages = {name: _load(b, results[name], urls[name], viewport, timeout, cold=True) for name in apps}
+        urls.update({name: f"{urls[app]}/?{query}" for name, (app, query) in views.items()})
+        pages = {name: _load(b, results[name], urls[name], viewport, timeout, cold=True) for name in urls}
         # The minimal page's slider moves in the learning-rate round and between each target action.
-        presses = {name: 1 + repeats * (1 + 4 * len(targets) if name == "minimal" else 1) for name in apps}
-        sliders = {name: Slider(pages[name], label if name in targets else "Learning rate", presses[name])
-                   for name in apps}
+        presses = {name: 1 + repeats * (1 + 4 * len(targets) if name == "minimal" else 1) for name in urls}
+        targets_and_views = targets + list(views)
+        sliders = {name: Slider(pages[name], label if name in targets_and_views else "Learning rate", presses[name])
+                   for name in urls}
         for name, slider in sliders.items():
             if slider.key is None:
                 results[name].notes.append(f"no slider labelled {slider.label!r}: rerun not measured")
@@ -213,11 +226,11 @@ def measure(b, apps: dict[str, Path], label: str, repeats: int, viewport, timeou
                 slider.press(timeout)  # warm-up: not counted
 
         def learning_rate(name: str) -> float:
-            if name in targets:
+            if name in targets_and_views:
                 return _learning_rate_on_target(sliders[name], timeout)
             return sliders[name].press(timeout)
 
-        names = [name for name in apps if sliders[name].key is not None]
+        names = [name for name in urls if sliders[name].key is not None]
         for i in range(repeats):
             for name in _abba(i, names):
                 results[name].record(LEARNING_RATE, learning_rate(name), pages[name])
@@ -243,7 +256,7 @@ def measure(b, apps: dict[str, Path], label: str, repeats: int, viewport, timeou
             results[name].errors.extend(e for e in page.console_errors if e not in results[name].errors)
             page.context.close()
         for i in range(repeats):
-            for name in _abba(i, list(apps)):
+            for name in _abba(i, list(urls)):
                 _load(b, results[name], urls[name], viewport, timeout)
     return list(results.values())
 
@@ -260,11 +273,11 @@ def _ratio_text(r: float) -> str:
     return "n/a" if r != r else f"{r:.2f}x"
 
 
-def report(results: list[Result]) -> bool:
-    """Print the tables and the verdicts on the last result (the target); return whether it meets every
-    target. Ratios are to the minimal page measured in the same run."""
+def report(results: list[Result], judged: tuple[str, ...] = ("target",)) -> bool:
+    """Print the tables and the verdicts on the `judged` results (the target and its views); return whether
+    they meet every target. Ratios are to the minimal page measured in the same run."""
     by_name = {r.name: r for r in results}
-    minimal, peer, target = by_name["minimal"], by_name["peer"], results[-1]
+    minimal, peer = by_name["minimal"], by_name["peer"]
     base = minimal.rerun_median(LEARNING_RATE)
     width = 12
     for r in results:
@@ -315,21 +328,25 @@ def report(results: list[Result]) -> bool:
             print(f"{r.name} console: {e}")
 
     ok = True
-    print()
-    for label, get, reference, limit in measures:
-        ratio = _ratio(get(target), reference)
-        if ratio != ratio:
-            print(f"{label}: not measured")
-            continue
-        met = ratio <= limit
-        ok &= met
-        print(f"{label}: {ratio:.2f}x the minimal page (target <= {limit}x): {'OK' if met else 'MISSED'}")
-    big = [n for n in target.wire_bytes if n / 1e3 > FIGURE_LIMIT_KB]
-    ok &= not big
-    print(f"figures over {FIGURE_LIMIT_KB:.0f} KB: {len(big)} of {len(target.wire_bytes)}: {'MISSED' if big else 'OK'}")
-    if target.errors:
-        ok = False
-        print(f"console errors on the target page: {len(target.errors)}: MISSED")
+    for name in judged:
+        target = by_name[name]
+        print(f"\n{name}:")
+        for label, get, reference, limit in measures:
+            ratio = _ratio(get(target), reference)
+            if ratio != ratio:
+                if name == "target":  # a view measures only its first render and the learning rate
+                    print(f"{label}: not measured")
+                continue
+            met = ratio <= limit
+            ok &= met
+            print(f"{label}: {ratio:.2f}x the minimal page (target <= {limit}x): {'OK' if met else 'MISSED'}")
+        big = [n for n in target.wire_bytes if n / 1e3 > FIGURE_LIMIT_KB]
+        ok &= not big
+        print(f"figures over {FIGURE_LIMIT_KB:.0f} KB: {len(big)} of {len(target.wire_bytes)}: "
+              f"{'MISSED' if big else 'OK'}")
+        if target.errors:
+            ok = False
+            print(f"console errors on the {name} page: {len(target.errors)}: MISSED")
     return ok
 
 
@@ -342,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5, help="measured reruns per action and warm loads")
     parser.add_argument("--viewport", default="1280x720", help="WIDTHxHEIGHT")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds for any one wait")
+    parser.add_argument("--network", default=NETWORK_VIEW, help="query of the target's Network-tab page measured "
+                        "as the column 'network' (empty: not measured)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
     args = parser.parse_args(argv)
 
@@ -359,13 +378,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.before:
             apps["before"] = Path(args.before).resolve()
         apps["target"] = target_app
-        results = measure(b, apps, args.slider, repeats, viewport, args.timeout)
+        views = {"network": ("target", args.network.lstrip("?"))} if args.network else {}
+        results = measure(b, apps, args.slider, repeats, viewport, args.timeout, views)
     load, cores = os.getloadavg()[0], os.cpu_count() or 1
     print(f"chromium, viewport {viewport[0]}x{viewport[1]}, {repeats} repeats, load average {load:.1f}")
     if load > cores:
         print(f"warning: load average {load:.1f} on {cores} cores: other processes compete, ratios are noisy")
     print()
-    ok = report(results)
+    ok = report(results, ("target", *views))
     return 1 if args.strict and not ok else 0
 
 

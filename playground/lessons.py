@@ -183,10 +183,11 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
         LessonPart(
             "Or a hidden layer of 4",
             {**_PLANE_LESSON, "dataset": "xor", "hidden_layers": 1, "hidden_units": 4, "hidden_activation": "tanh"},
-            "Fit & landscape",
+            "Network",
             "Back to raw x1 and x2 on XOR, with 4 tanh neurons between them and the output. Each hidden neuron "
-            "draws its own straight line; the output neuron weighs the four, which can fold the plane into the "
-            "quadrants. At least 0.95 held-out accuracy on every one of 10 seeds, on XOR and on the circles.",
+            "draws its own straight line (its picture in the diagram: dark on one side, light on the other); the "
+            "output neuron weighs the four, which can fold the plane into the quadrants. ▶ Play to watch them "
+            "turn. At least 0.95 held-out accuracy on every one of 10 seeds, on XOR and on the circles.",
             "How few hidden neurons still work on XOR? Try 2 and 3, and a few seeds each.",
         ),
         LessonPart(

@@ -7,10 +7,23 @@ known in one place.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
+import numpy as np
+
 from playground.sections.plot import COMPONENT_NAME
+
+
+def decode(values) -> np.ndarray:
+    """A trace's array as numbers: plotly.js's typed-array JSON (uint8 bytes, as the page sends big planes) or a
+    plain list."""
+    if isinstance(values, dict):
+        assert values["dtype"] == "u1"
+        data = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.uint8)
+        return data.reshape([int(n) for n in values["shape"].split(",")]) if "shape" in values else data
+    return np.asarray(values, dtype=np.float64)
 
 
 def figures(at) -> dict[str, dict]:

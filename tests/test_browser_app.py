@@ -67,6 +67,54 @@ def test_learning_rate_keys_rerun_the_charts_and_play_animates(site):
         page.context.close()
 
 
+NETWORK = "dataset=blobs&activation=sigmoid&hidden_layers=3&hidden_units=8&view=Network"
+HOVERED = ("w from x1 to h1.3", "w from h1.2 to h2.3", "w from h2.7 to h3.1", "w from h3.5 to output", "b of h2.4")
+# The diagram's state in plotly.js: the slider's frame, the hover values, the first hidden layer's pictures.
+DIAGRAM_STATE_JS = f"""() => {{
+  const gd = document.querySelector('{ANIMATED}');
+  const hover = gd._fullData.find(t => (t.hovertemplate || '').startsWith('%{{text}}'));
+  const pictures = gd._fullData.filter(t => t.type === 'heatmap' && t.xaxis === 'x');
+  return {{frame: gd.layout.sliders[0].active, frames: gd._transitionData._frames.length,
+           values: Array.from(hover.customdata), picture: pictures[1].z.map(row => Array.from(row)).flat()}};
+}}"""
+
+
+def test_the_network_tab_draws_plays_and_says_each_weight(site):
+    url, b = site
+    page, errors = new_page(b, f"{url}/?{NETWORK}", viewport=(1400, 900))
+    try:
+        chart = page.locator(ANIMATED)
+        chart.scroll_into_view_if_needed()
+        assert page.locator(f"{ANIMATED} .heatmaplayer image").count() >= 5  # inputs, 3 hidden layers, output
+        before = page.evaluate(DIAGRAM_STATE_JS)
+        assert before["frame"] == before["frames"] - 1 >= 19  # the final moment is shown until Play
+        # Hovering an edge's point (or a neuron) shows its weight (or bias) at the frame shown, in every layer.
+        box = chart.bounding_box()
+        for name in HOVERED:
+            where = page.evaluate(f"""() => {{
+                const gd = document.querySelector('{ANIMATED}');
+                const t = gd._fullData.find(t => (t.hovertemplate || '').startsWith('%{{text}}'));
+                const i = t.text.indexOf('{name}');
+                return [gd._fullLayout.xaxis._offset + gd._fullLayout.xaxis.l2p(t.x[i]),
+                        gd._fullLayout.yaxis._offset + gd._fullLayout.yaxis.l2p(t.y[i]), t.customdata[i]]; }}""")
+            page.mouse.move(box["x"] + where[0], box["y"] + where[1])
+            page.wait_for_function(f"""() => Array.from(document.querySelectorAll('{ANIMATED} .hoverlayer .hovertext'))
+                .some(e => e.textContent.startsWith('{name} = '))""", timeout=5000)
+            labels = page.locator(f"{ANIMATED} .hoverlayer .hovertext").evaluate_all("e => e.map(x => x.textContent)")
+            assert labels == [f"{name} = {where[2]}"]
+        page.mouse.move(box["x"] + 5, box["y"] + 5)
+        page.locator(f"{CHART} .updatemenu-button").filter(has_text="Play").click()
+        page.wait_for_function(f"document.querySelector('{ANIMATED}').layout.sliders[0].active < {before['frame']}",
+                               timeout=10_000)
+        page.wait_for_timeout(300)
+        during = page.evaluate(DIAGRAM_STATE_JS)
+        assert during["frame"] < before["frame"]
+        assert during["values"] != before["values"] and during["picture"] != before["picture"]  # the diagram moves
+        assert errors == []
+    finally:
+        page.context.close()
+
+
 @pytest.mark.parametrize("lesson", list(LESSONS))
 def test_every_lesson_opens_from_its_link(site, lesson):
     url, b = site

@@ -23,7 +23,7 @@ from playground.engine.training import EXPLODE_FACTOR
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
 from playground.settings import Settings
-from tests.page import assert_clean, figure
+from tests.page import assert_clean, decode, figure
 
 SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 NUMBER = re.compile(r"[−-]?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?(?: × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
@@ -289,7 +289,7 @@ def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(a
     at = app(dataset="blobs", activation="sigmoid")
     fig = figure(at, "fit_landscape")
     heat = fig["data"][0]
-    assert heat["type"] == "heatmap" and "reversescale" not in heat and (heat["zmin"], heat["zmax"]) == (0, 1)
+    assert heat["type"] == "heatmap" and "reversescale" not in heat and (heat["zmin"], heat["zmax"]) == (0, 100)
     points = {t["name"]: t for t in fig["data"] if t.get("mode") == "markers" and "class" in t["name"]}
     assert set(points) == {f"class = {k}, {part}" for k in (0, 1) for part in ("train", "validation")}
     low, high = rgb(heat["colorscale"][0][1]), rgb(heat["colorscale"][-1][1])
@@ -301,10 +301,10 @@ def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(a
         assert direction(color) @ direction(shade) > 0.9 > direction(color) @ direction(other)
         rows = exp.y_train == label
         np.testing.assert_allclose(points[f"class = {label}, train"]["x"], exp.X_train[rows, 0], rtol=1e-4)
-    z = np.array(heat["z"])  # where the model says class 1, the shading is at the class-1 end
+    z = decode(heat["z"]) / 100  # whole percents; where the model says class 1, the shading is at the class-1 end
     p = 1 / (1 + np.exp(-(np.array(heat["x"])[None, :] * exp.history.w[-1, 0] + np.array(heat["y"])[:, None]
                           * exp.history.w[-1, 1] + exp.history.b[-1])))
-    np.testing.assert_allclose(z, p, atol=1e-3)
+    np.testing.assert_allclose(z, p, atol=0.006)
 
 
 def test_colour_bars_stand_beside_their_own_panels_and_the_slider_below_the_axis_titles(app):

@@ -14,7 +14,18 @@ from ..engine import ACTIVATIONS
 from ..numbers import readable
 from ..safe_text import plotly_literal
 from .panels import Panel
-from .style import BOUNDARY, CLASS_COLORS, EXACT, NEURON, PROBABILITY_SCALE, TRAIN, VALIDATION, compact, padded_range
+from .style import (
+    BOUNDARY,
+    CLASS_COLORS,
+    EXACT,
+    NEURON,
+    PROBABILITY_SCALE,
+    TRAIN,
+    VALIDATION,
+    compact,
+    padded_range,
+    percent_bytes,
+)
 
 CURVE_POINTS = 100
 HEATMAP_POINTS = 30
@@ -101,25 +112,28 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
     g1, g2 = np.linspace(*r1, HEATMAP_POINTS), np.linspace(*r2, HEATMAP_POINTS)
     G1, G2 = np.meshgrid(g1, g2)  # (G2, G1) each
     plane = exp.network_inputs(np.column_stack([G1.ravel(), G2.ravel()]))  # (G2·G1, p) fed at each grid point
-    surfaces = compact(np.array([h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames]), 3)
+    surfaces = np.array([h.predict(plane, frame).reshape(g2.size, g1.size) for frame in frames])  # (F, G2, G1)
     classify = exp.task == "classification"
     target = _target(exp)
-    if classify:
-        shading = {"zmin": 0.0, "zmax": 1.0, "colorscale": PROBABILITY_SCALE,
+    if classify:  # P(class 1) in whole percents, a byte each: the plane is most of this figure's size
+        surfaces = [percent_bytes(z) for z in surfaces]
+        shading = {"zmin": 0, "zmax": 100, "colorscale": PROBABILITY_SCALE,
                    "colorbar": {"title": {"text": f"P({target} = 1)", "side": "right"}, "len": 0.8, "thickness": 10,
-                                "tickvals": [0, 0.5, 1]}}
+                                "tickvals": [0, 50, 100], "ticktext": ["0", "0.5", "1"]}}
+        hover = "x1=%{x:.3g}<br>x2=%{y:.3g}<br>P=%{z}%<extra></extra>"
     else:
+        surfaces = compact(surfaces, 3)
+        hover = "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"
         lo, hi = padded_range(exp.y_train, 0.0)
         shading = {"zmin": lo, "zmax": hi, "colorscale": "Viridis", "opacity": 0.75,
                    "colorbar": {"title": {"text": f"predicted {target}", "side": "right"}, "len": 0.8,
                                 "thickness": 12}}
     grid = {"x": compact(g1), "y": compact(g2)}
-    traces = [{"type": "heatmap", "name": "prediction", **grid, "z": surfaces[-1], **shading,
-               "hovertemplate": "x1=%{x:.3g}<br>x2=%{y:.3g}<br>ŷ=%{z:.3g}<extra></extra>"}]
+    traces = [{"type": "heatmap", "name": "prediction", **grid, "z": surfaces[-1], **shading, "hovertemplate": hover}]
     animated = [0]
     if classify:  # the decision boundary: where the network says 0.5
         traces.append({"type": "contour", "name": "boundary (P = 0.5)", **grid, "z": surfaces[-1],
-                       "contours": {"start": 0.5, "end": 0.5, "size": 1, "coloring": "none"}, "showscale": False,
+                       "contours": {"start": 50, "end": 50, "size": 1, "coloring": "none"}, "showscale": False,
                        "line": {"color": BOUNDARY, "width": 2}, "hoverinfo": "skip", "showlegend": True})
         animated.append(1)
     edge = {"width": 1, "color": "#ffffff"}

@@ -22,6 +22,7 @@ class Panel:
     redraw: bool = False  # heatmap updates need a full redraw; scatter updates don't
     images: list[dict] = field(default_factory=list)  # layout images placed in this panel's axes
     annotations: list[dict] = field(default_factory=list)  # layout annotations placed in this panel's axes
+    width: float = 1.0  # share of the row's width, relative to the other panels'
 
 
 def _has_colorbar(trace: dict) -> bool:
@@ -35,12 +36,12 @@ def compose(panels: list[Panel], labels: list[str], title: str = "", height: int
     panels' colour bars never overlap.
     """
     gaps = [GAP + (COLORBAR_GAP if any(map(_has_colorbar, panel.traces)) else 0.0) for panel in panels[:-1]]
-    width = (1.0 - sum(gaps)) / len(panels)
+    share = (1.0 - sum(gaps)) / sum(panel.width for panel in panels)
     layout, data, animated = base_layout(title, height), [], []
     start = 0.0
     for number, panel in enumerate(panels, start=1):
         suffix = "" if number == 1 else str(number)
-        end = start + width
+        end = start + share * panel.width
         layout[f"xaxis{suffix}"] = {**panel.xaxis, "domain": [start, end], "anchor": f"y{suffix}"}
         layout[f"yaxis{suffix}"] = {**panel.yaxis, "anchor": f"x{suffix}"}
         for name, items in (("images", panel.images), ("annotations", panel.annotations)):
