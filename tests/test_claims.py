@@ -307,6 +307,30 @@ def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(a
     np.testing.assert_allclose(z, p, atol=0.006)
 
 
+def row_crossings(x: np.ndarray, codes: np.ndarray, level: float) -> np.ndarray:
+    """Where each row of `codes` (over `x`) first crosses `level`, by linear interpolation, as a contour does."""
+    found = []
+    for row in codes.astype(float) - level:
+        (i,) = np.flatnonzero(np.sign(row[:-1]) != np.sign(row[1:]))[:1]
+        found.append(x[i] + (x[i + 1] - x[i]) * row[i] / (row[i] - row[i + 1]))
+    return np.array(found)
+
+
+def test_one_neurons_boundary_is_drawn_as_its_straight_line_even_when_p_stays_near_half(app):
+    at = app(lesson="nonlinear")  # the text says the boundary is a straight line: one neuron on x1, x2
+    assert "its boundary, where that is 0.5 (the black line), is a straight line" in lesson_text("nonlinear", 0)
+    fig, exp = figure(at, "fit_landscape"), page_run(at)
+    heat = fig["data"][0]
+    assert np.ptp(decode(heat["z"])) <= 20  # P within 0.1 of 0.5 everywhere: whole percents would draw stairs
+    (contour,) = [t for t in fig["data"] if t["type"] == "contour"]
+    x, y = np.array(contour["x"]), np.array(contour["y"])
+    codes = decode(contour["z"])
+    (level,) = {contour["contours"]["start"], contour["contours"]["end"]}
+    (w1, w2), b = exp.history.w[-1], exp.history.b[-1]
+    exact = -(w2 * y + b) / w1  # w1·x1 + w2·x2 + b = 0
+    np.testing.assert_allclose(row_crossings(x, codes, level), exact, atol=0.06 * (x[1] - x[0]))  # half a byte: < 1 px
+
+
 def test_colour_bars_stand_beside_their_own_panels_and_the_slider_below_the_axis_titles(app):
     fig = figure(app(dataset="blobs", activation="sigmoid"), "fit_landscape")
     layout = fig["layout"]

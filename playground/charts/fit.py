@@ -16,6 +16,7 @@ from ..safe_text import plotly_literal
 from .panels import Panel
 from .style import (
     BOUNDARY,
+    BOUNDARY_LEVEL,
     CLASS_COLORS,
     EXACT,
     NEURON,
@@ -24,11 +25,13 @@ from .style import (
     VALIDATION,
     compact,
     padded_range,
+    boundary_bytes,
     percent_bytes,
 )
 
 CURVE_POINTS = 100
 HEATMAP_POINTS = 30
+BOUNDARY_POINTS = 20  # grid points per side of the P = 0.5 contour: drawn from log-odds, smooth with few
 MAX_SCATTER = 100
 
 
@@ -131,11 +134,18 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
     grid = {"x": compact(g1), "y": compact(g2)}
     traces = [{"type": "heatmap", "name": "prediction", **grid, "z": surfaces[-1], **shading, "hovertemplate": hover}]
     animated = [0]
+    frame_updates = [[{"type": "heatmap", "z": z}] for z in surfaces]
     if classify:  # the decision boundary: where the network says 0.5
-        traces.append({"type": "contour", "name": "boundary (P = 0.5)", **grid, "z": surfaces[-1],
-                       "contours": {"start": 50, "end": 50, "size": 1, "coloring": "none"}, "showscale": False,
-                       "line": {"color": BOUNDARY, "width": 2}, "hoverinfo": "skip", "showlegend": True})
+        b1, b2 = np.linspace(*r1, BOUNDARY_POINTS), np.linspace(*r2, BOUNDARY_POINTS)
+        B1, B2 = np.meshgrid(b1, b2)  # (B2, B1) each
+        fed = exp.network_inputs(np.column_stack([B1.ravel(), B2.ravel()]))
+        boundaries = [boundary_bytes(h.predict(fed, frame).reshape(b2.size, b1.size)) for frame in frames]
+        traces.append({"type": "contour", "name": "boundary (P = 0.5)", "x": compact(b1), "y": compact(b2),
+                       "z": boundaries[-1], "showscale": False, "hoverinfo": "skip", "showlegend": True,
+                       "contours": {"start": BOUNDARY_LEVEL, "end": BOUNDARY_LEVEL, "size": 1, "coloring": "none"},
+                       "line": {"color": BOUNDARY, "width": 2}})
         animated.append(1)
+        frame_updates = [[*update, {"type": "contour", "z": z}] for update, z in zip(frame_updates, boundaries)]
     edge = {"width": 1, "color": "#ffffff"}
     parts = [(exp.raw_train, exp.y_train, "train", "circle")]
     if show_validation:
@@ -156,7 +166,7 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
         xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
         yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
         animated=animated,
-        frames=[[{"type": kind, "z": z} for kind in ("heatmap", "contour")[: len(animated)]] for z in surfaces],
+        frames=frame_updates,
         redraw=True,
     )
 

@@ -67,6 +67,21 @@ def percent_bytes(probabilities) -> dict:
     return typed_array(np.round(100.0 * np.clip(values, 0.0, 1.0)))
 
 
+BOUNDARY_LEVEL = 127.5  # the byte level of P = 0.5 in boundary_bytes, between two whole bytes
+
+
+def boundary_bytes(probabilities) -> dict:
+    """The log-odds log(P / (1 − P)) as bytes 0…255 with P = 0.5 at BOUNDARY_LEVEL, scaled to this grid's
+    largest |log-odds|: a contour at that level is the P = 0.5 boundary, smooth even where P barely moves
+    from 0.5 (whole percents would draw it as stairs). Missing values count as far from the boundary."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0 - 1e-12)
+    log_odds = np.log(p) - np.log1p(-p)
+    finite = np.abs(log_odds[np.isfinite(log_odds)])
+    scale = max(float(finite.max()) if finite.size else 0.0, 1e-12)
+    log_odds = np.nan_to_num(log_odds, nan=scale)
+    return typed_array(np.clip(np.round(BOUNDARY_LEVEL * (1.0 + log_odds / scale)), 0, 255))
+
+
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
     """At most `max_frames` evenly spaced frame numbers, always including the first and the last."""
     return evenly_spaced(n_frames, max_frames)

@@ -38,6 +38,7 @@ def _visible(name: str, values: dict, n_features: int) -> bool:
         "inputs": spec.raw_inputs > 0,
         "n_points": spec.generated,
         "noise": spec.generated,
+        "show_validation": values.get("validation_split", 0) > 0,
         "hidden_units": values.get("hidden_layers", 0) > 0,
         "hidden_activation": values.get("hidden_layers", 0) > 0,
         "regularization_rate": values.get("regularization", "none") != "none",
@@ -136,7 +137,7 @@ def render(hidden_controls: frozenset[str] = frozenset()) -> Settings:
             if f.name == "dataset" and values[f.name] == UPLOAD:
                 _upload_widget(bar)
             if f.name == "dataset" and DATASETS[values[f.name]].single_neuron:
-                bar.caption(f"One neuron here: {DATASETS[values[f.name]].single_neuron}")
+                bar.caption(DATASETS[values[f.name]].single_neuron)
             if f.name == "seed" and "seed" not in hidden_controls:
                 bar.button("New data", icon=":material/casino:", on_click=_new_data,
                            help="Draw new random data and starting weights.")
