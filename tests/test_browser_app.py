@@ -148,6 +148,26 @@ def test_a_shared_link_reproduces_the_same_final_loss(site):
 
 
 PROJECTOR = (1024, 768)
+
+
+def cut_metrics(page) -> list[str]:
+    """The metric values on the page that do not show whole (cut, or ending in "…")."""
+    return page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"] *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1 || getComputedStyle(e).textOverflow === 'ellipsis'
+                     && e.scrollWidth > e.clientWidth).map(e => e.textContent)""")
+
+
+def test_metric_values_show_whole_at_1024_with_the_sidebar_open(site):
+    url, b = site
+    page, errors = new_page(b, f"{url}/?lesson=nonlinear:3", viewport=PROJECTOR)  # values like 0.008745
+    try:
+        assert page.locator('[data-testid="stSidebar"]').bounding_box()["width"] > 200
+        values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+        assert len(values) == 4 and all(len(v) >= 5 for v in values[:2])
+        assert cut_metrics(page) == []
+        assert errors == []
+    finally:
+        page.context.close()
 CHART_TEXT_PX = 16  # the smallest chart text readable from the back of a room, as presenter mode sets it
 
 
@@ -161,10 +181,7 @@ def test_presenter_mode_fits_a_projector(site, query):
         box = chart.bounding_box()
         assert box["y"] < PROJECTOR[1]  # the first chart starts on the first screen, lesson or not
         assert box["height"] <= PROJECTOR[1] - 60  # and a whole chart fits under the page's header
-        cut = page.evaluate("""() => [...document.querySelectorAll('[data-testid="stMetricValue"] *')]
-            .filter(e => e.scrollWidth > e.clientWidth + 1 || getComputedStyle(e).textOverflow === 'ellipsis'
-                         && e.scrollWidth > e.clientWidth).map(e => e.textContent)""")
-        assert cut == []  # no metric value ends in "…"
+        assert cut_metrics(page) == []  # no metric value ends in "…"
         tabs = page.evaluate("""() => { const l = document.querySelector('[role="tablist"]');
             return [l.scrollWidth, l.clientWidth]; }""")
         assert tabs[0] <= tabs[1] + 1  # every tab on screen, no scroll arrow

@@ -104,7 +104,8 @@ def centres(fig: dict, data: list[dict], exp) -> list[np.ndarray]:
 def input_labels(fig: dict) -> list[dict]:
     """The input names (or the block's label), written left of the inputs, one per node."""
     return [a for a in fig["layout"]["annotations"]
-            if a["xref"] == "x" and a.get("xanchor") == "right" and a.get("yanchor") == "middle"]
+            if a["xref"] == "x" and a.get("xanchor") == "right" and a.get("yanchor") == "middle"
+            and a.get("name") != "key"]  # not the colour key's lowest value
 
 
 def layer_weights(exp, frame: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -415,7 +415,8 @@ def _diagram(history, frames, grid: InputGrid, classify: bool, output_range) -> 
     axis = {"visible": False, "fixedrange": True, "constrain": "domain"}
     panel = Panel(traces=traces.traces, animated=traces.animated, frames=traces.frames, annotations=notes,
                   redraw=mode == "plane", width=2.0,
-                  xaxis={**axis, "range": [left, columns[-1].x + half + 16]},
+                  # room on the right for the output panel's y-axis title and ticks on a narrow page
+                  xaxis={**axis, "range": [left, columns[-1].x + half + 40]},
                   yaxis={**axis, "range": [bottom - 4, top], "scaleanchor": "x", "scaleratio": 1})
     drawn = Drawn(mode, grid.axis_names, hidden_range, tuple(output_range), largest, classify,
                   sizes[0] if block else 0, len(grid.inputs) if circles else 0, len(frames), len(frames))
@@ -436,9 +437,10 @@ def _key(hidden: list[_Column], half: int, bottom: float, value_range: tuple[flo
              "showscale": False, "hoverinfo": "skip"}
     lo, hi = value_range
     below = {"y": y0 - 1, "yanchor": "top", "showarrow": False, "font": {"size": 10}}
-    notes = [{**below, "x": x0, "xanchor": "left", "text": f"{lo:.3g}".replace("-", "−")},
+    beside = {"y": (y0 + y1) / 2, "yanchor": "middle", "showarrow": False, "font": {"size": 10}, "name": "key"}
+    notes = [{**beside, "x": x0 - 2, "xanchor": "right", "text": f"{lo:.3g}".replace("-", "−")},
              {**below, "x": (x0 + x1) / 2, "xanchor": "center", "text": "hidden output"},
-             {**below, "x": x1, "xanchor": "right", "text": f"{hi:.3g}".replace("-", "−")}]
+             {**beside, "x": x1 + 2, "xanchor": "left", "text": f"{hi:.3g}".replace("-", "−")}]
     return trace, notes, y0 - 16
 
 

@@ -18,7 +18,7 @@ NEURON = "#d62728"  # red: the neuron's current prediction
 EXACT = "#2ca02c"  # green: the closed-form answer
 PATH = "#ff4b4b"
 MARKER_EDGE = "#111111"
-BOUNDARY = "#222222"  # the decision boundary (P = 0.5) drawn over a classifier's shading
+BOUNDARY = "#4d4d4d"  # the decision boundary (P = 0.5): dark on the pale shading, still seen in a dark legend
 OPTIMUM_COLOR = "#ffd700"  # gold: the ★ exact optimum (or ◆ the lowest point drawn) on every landscape
 # Classes 0 and 1 (ColorBrewer BrBG's ends, colour-blind safe): points, legends and the P(class 1) shading
 # use these on every chart, and no other meaning uses them (blue and orange are train and validation).

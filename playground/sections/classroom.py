@@ -12,19 +12,24 @@ import streamlit as st
 from ..settings import FIELDS, Settings
 from . import url
 
-# Our own fixed CSS (no user text): larger type for the back of the room, and nothing cut off at 1024×768:
-# metric values wrap instead of ending in "…", tab labels stay on one row.
-PRESENTER_CSS = """
-<style>
-  .stApp, .stMarkdown p, .stCaption, label, .stSelectbox div, .stSlider div { font-size: 1.18rem !important; }
-  [data-testid="stMetricValue"] { font-size: 2.0rem !important; }
+# Our own fixed CSS (no user text). On every page: a metric's value is shown whole, never cut to "0.008…" (four
+# metrics side by side at 1024 px with the sidebar open): smaller on a narrow window, and never ellipsized.
+METRIC_CSS = """
+  [data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2.8vw, 2.25rem) !important; }
   [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important;
                                         white-space: normal !important; }
-  [data-testid="stMetricLabel"] p { font-size: 1.05rem !important; }
-  [data-testid="stTab"] p { font-size: 1.0rem !important; }
-  [data-testid="stTab"] { padding-left: 0.4rem !important; padding-right: 0.4rem !important; }
-  [role="tablist"] { flex-wrap: wrap !important; overflow: visible !important; }
-  .katex { font-size: 1.45em !important; }
+"""
+PAGE_CSS = f"<style>{METRIC_CSS}</style>"
+# Presenter mode: larger type for the back of the room, and nothing cut off at 1024×768: tab labels wrap.
+PRESENTER_CSS = f"""
+<style>{METRIC_CSS}
+  .stApp, .stMarkdown p, .stCaption, label, .stSelectbox div, .stSlider div {{ font-size: 1.18rem !important; }}
+  [data-testid="stMetricValue"] {{ font-size: 2.0rem !important; }}
+  [data-testid="stMetricLabel"] p {{ font-size: 1.05rem !important; }}
+  [data-testid="stTab"] p {{ font-size: 1.0rem !important; }}
+  [data-testid="stTab"] {{ padding-left: 0.4rem !important; padding-right: 0.4rem !important; }}
+  [role="tablist"] {{ flex-wrap: wrap !important; overflow: visible !important; }}
+  .katex {{ font-size: 1.45em !important; }}
 </style>
 """
 SHARE_LABEL = "Link to this run (select and copy)"
@@ -81,6 +86,7 @@ def render_sidebar_tools(current: Settings) -> None:
         st.html(PRESENTER_CSS)
     else:
         flags.pop("presenter", None)
+        st.html(PAGE_CSS)
     with bar.expander("Share this run", icon=":material/link:"):
         hide = st.multiselect("Hide these controls in the link (classroom)", list(FIELDS),
                               default=sorted(url.hidden_controls()),
