@@ -121,6 +121,21 @@ def test_the_summary_numbers_are_those_of_the_state_the_charts_end_on(app, query
                                             pytest.approx(max(grid_curve), rel=1e-2)]
 
 
+def test_points_predicted_off_the_chart_are_counted_on_it():
+    # A linear output trained with cross-entropy on unscaled data: every output is clipped, none in 0…1.
+    exp = run_experiment(Settings.from_mapping({"dataset": "breast_cancer", "hidden_layers": "1",
+                                                "activation": "linear"})[0])
+    panel = fit_panel(exp, frame_indices(len(exp.history.step)))
+    shown_y = np.array(panel.traces[1]["y"])  # the sample of training points the panel draws, at the last frame
+    y_range = panel.yaxis["range"]
+    off = int(np.count_nonzero((shown_y < y_range[0]) | (shown_y > y_range[1])))
+    assert off > 0
+    (note,) = panel.annotations
+    assert note["text"].startswith(f"{off} of {shown_y.size} points are off the chart")
+    inside = run_experiment(Settings.from_mapping({"dataset": "breast_cancer", "activation": "sigmoid"})[0])
+    assert fit_panel(inside, frame_indices(len(inside.history.step))).annotations == []
+
+
 @pytest.mark.parametrize(("query", "solve"), [
     ({}, "lstsq"),
     ({"dataset": "blobs", "activation": "sigmoid"}, "logistic"),

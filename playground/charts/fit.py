@@ -88,6 +88,18 @@ def _curve_panel(exp, frames, reference, show_validation) -> Panel:
     )
 
 
+def _points_off_chart_note(predicted: np.ndarray, y_range: list[float], x_range: list[float]) -> list[dict]:
+    """A note in the panel counting the points whose final prediction lies outside the y-range drawn."""
+    off = int(np.count_nonzero(~((predicted >= y_range[0]) & (predicted <= y_range[1]))))
+    if not off:
+        return []
+    finite = predicted[np.isfinite(predicted)]
+    lo, hi = (readable(finite.min()), readable(finite.max())) if finite.size else ("", "")
+    where = "" if not finite.size else f": ŷ = {lo}" if lo == hi else f": ŷ from {lo} to {hi}"
+    return [{"x": x_range[0], "y": y_range[1], "xanchor": "left", "yanchor": "top", "showarrow": False,
+             "text": f"{off} of {predicted.size} points are off the chart{where}", "font": {"color": NEURON}}]
+
+
 def _off_chart_note(curve: np.ndarray, y_range: list[float], x_range: list[float]) -> list[dict]:
     """A note in the panel when the neuron's final line lies wholly outside the y-range drawn."""
     finite = curve[np.isfinite(curve)]
@@ -189,6 +201,7 @@ def _predicted_vs_actual_panel(exp, frames) -> Panel:
     if classify:
         traces[0]["name"] = "decision threshold 0.5"
     return Panel(
+        annotations=_points_off_chart_note(predictions[-1], y_range, x_range),
         traces=traces,
         xaxis={"title": {"text": f"actual {_target(exp)}" + (" (jittered)" if classify else "")},
                "range": x_range, **({"tickvals": [0, 1]} if classify else {})},
