@@ -166,18 +166,22 @@ def _forward(detail: StepDetail) -> None:
         st.latex(r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}")
     if detail.k > WRITTEN_PRODUCTS:
         st.latex(rf"\mathbf{{w}} = {_vector(w)}, \qquad b = {num(b)}")
-    rows = []
+    z_rows, rows = [], []
     for i in _rows(detail):
         x_i, z_i, a_i, y_i = detail.inputs[i], detail.z[i], detail.a[i], detail.y_batch[i]
         if detail.k > WRITTEN_PRODUCTS:  # too wide written out: the vectors are above and in the table
             z_terms = rf"\mathbf{{w}}\cdot{inputs}_{{{i + 1}}} + b"
         else:
             z_terms = " + ".join(f"{factor(wj)}\\cdot {factor(xj)}" for wj, xj in zip(w, x_i)) + f" + {factor(b)}"
-        z_row = rf"z_{{{i + 1}}} &= {z_terms} = {num(z_i)}"
+        z_rows.append(rf"z_{{{i + 1}}} &= {z_terms} = {num(z_i)}")
         a_row = rf"a_{{{i + 1}}} &= {g}({num(z_i)}) = {num(a_i)}" if g else rf"a_{{{i + 1}}} &= z_{{{i + 1}}}"
-        rows.append(rf"{z_row} & {a_row} & \ell_{{{i + 1}}} &= {_loss_terms(detail, a_i, y_i, i + 1)} = "
+        rows.append(rf"{a_row} & \ell_{{{i + 1}}} &= {_loss_terms(detail, a_i, y_i, i + 1)} = "
                     f"{num(detail.sample_loss[i])}")
     mean = rf"E &= \frac{{1}}{{{detail.m}}}\sum_{{i=1}}^{{{detail.m}}} \ell_i = {num(detail.loss)}"
+    if detail.k == 1:  # short enough for z, a and ℓ side by side
+        rows = [f"{z_row} & {row}" for z_row, row in zip(z_rows, rows)]
+    else:  # two or more products in each z: z first, then a and ℓ, or the rows run off a 1024-px page
+        st.latex(r"\begin{aligned}" + r" \\ ".join(z_rows) + r"\end{aligned}")
     st.latex(r"\begin{aligned}" + r" \\ ".join([*rows, mean]) + r"\end{aligned}")
     st.dataframe(_sample_table(detail), hide_index=True, width="stretch")
 
