@@ -23,7 +23,6 @@ import shutil
 import socket
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -143,32 +142,11 @@ class ReplicaDns:
 def replica(
     app: str, address: str, port: int, extra_env: dict[str, str] | None = None, timeout: float = 60.0
 ) -> Iterator[subprocess.Popen]:
-    """``streamlit run app`` on ``address:port`` as the Dockerfile runs it; yields the process once healthy.
+    """``streamlit run app`` on ``address:port`` as the Dockerfile runs it; yields the process once healthy."""
+    from tests.browser import streamlit_server  # noqa: PLC0415 - bench_load has put the repository on sys.path
 
-    (tests/browser.py's ``serve`` picks its own port on 127.0.0.1; replicas need a given address.)
-    """
-    cmd = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / app),
-        "--server.headless", "true",
-        "--server.address", address,
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    with tempfile.TemporaryFile(mode="w+b") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + timeout
-            while _get(f"http://{address}:{port}/_stcore/health", timeout=1.0) != b"ok":
-                if proc.poll() is not None:
-                    raise RuntimeError(f"replica on {address}:{port} exited with {proc.returncode}:\n{_tail(log)}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"replica on {address}:{port} not healthy after {timeout:.0f} s:\n{_tail(log)}")
-                time.sleep(0.2)
-            yield proc
-        finally:
-            _stop(proc)
+    with streamlit_server(ROOT / app, address, port, extra_env, timeout, cwd=ROOT) as proc:
+        yield proc
 
 
 def _stop(proc: subprocess.Popen) -> None:

@@ -225,33 +225,35 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve(
-    app_path: str | os.PathLike[str],
+def streamlit_server(
+    app: str | os.PathLike[str],
+    address: str,
+    port: int,
     extra_env: dict[str, str] | None = None,
     timeout: float = 60.0,
     cwd: str | os.PathLike[str] | None = ROOT,
-) -> Iterator[str]:
-    """Run ``streamlit run app_path`` on a free localhost port and yield its base URL.
+) -> Iterator[subprocess.Popen]:
+    """Run ``streamlit run app`` headless on ``address:port`` and yield the process once healthy.
 
     Polls ``/_stcore/health`` until ``ok`` (which does not mean the script ran: it runs when a browser
     connects). On exit terminates the server it started, by PID, and waits for it. The server's output
     goes to a temporary log whose tail is put in the error if the server dies or never gets healthy.
     """
-    app = Path(app_path)
+    app = Path(app)
     if not app.is_absolute():
         app = Path(cwd or ".").resolve() / app
     if not app.is_file():
         raise FileNotFoundError(app)
-    port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     cmd = [
         sys.executable, "-m", "streamlit", "run", str(app),
         "--server.headless", "true",
+        "--server.address", address,
         "--server.port", str(port),
         "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    health = f"http://{address}:{port}/_stcore/health"
     with tempfile.TemporaryFile(mode="w+b") as log:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
 
@@ -261,13 +263,13 @@ def serve(
 
         try:
             deadline = time.monotonic() + timeout
-            while not _healthy(f"{base}/_stcore/health"):
+            while not _healthy(health):
                 if proc.poll() is not None:
-                    raise RuntimeError(f"streamlit exited with {proc.returncode}:\n{tail()}")
+                    raise RuntimeError(f"streamlit on {address}:{port} exited with {proc.returncode}:\n{tail()}")
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{base}/_stcore/health not ok after {timeout:.0f} s:\n{tail()}")
+                    raise TimeoutError(f"{health} not ok after {timeout:.0f} s:\n{tail()}")
                 time.sleep(0.1)
-            yield base
+            yield proc
         finally:
             if proc.poll() is None:
                 proc.terminate()  # this PID only
@@ -276,6 +278,19 @@ def serve(
                 except subprocess.TimeoutExpired:
                     proc.kill()
                     proc.wait(timeout=15)
+
+
+@contextlib.contextmanager
+def serve(
+    app_path: str | os.PathLike[str],
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60.0,
+    cwd: str | os.PathLike[str] | None = ROOT,
+) -> Iterator[str]:
+    """Run ``streamlit run app_path`` on a free localhost port and yield its base URL (see streamlit_server)."""
+    port = free_port()
+    with streamlit_server(app_path, "127.0.0.1", port, extra_env, timeout, cwd):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextlib.contextmanager

@@ -23,9 +23,9 @@ from .style import (
     PROBABILITY_SCALE,
     TRAIN,
     VALIDATION,
+    boundary_bytes,
     compact,
     padded_range,
-    boundary_bytes,
     percent_bytes,
 )
 
