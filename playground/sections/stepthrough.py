@@ -178,9 +178,9 @@ def _forward(detail: StepDetail) -> None:
         rows.append(rf"{a_row} & \ell_{{{i + 1}}} &= {_loss_terms(detail, a_i, y_i, i + 1)} = "
                     f"{num(detail.sample_loss[i])}")
     mean = rf"E &= \frac{{1}}{{{detail.m}}}\sum_{{i=1}}^{{{detail.m}}} \ell_i = {num(detail.loss)}"
-    if detail.k == 1:  # short enough for z, a and ℓ side by side
+    if detail.k == 1 or detail.k > WRITTEN_PRODUCTS:  # z is short: z, a and ℓ side by side
         rows = [f"{z_row} & {row}" for z_row, row in zip(z_rows, rows)]
-    else:  # two or more products in each z: z first, then a and ℓ, or the rows run off a 1024-px page
+    else:  # two products written out in each z: z first, then a and ℓ, or the rows run off a 1024-px page
         st.latex(r"\begin{aligned}" + r" \\ ".join(z_rows) + r"\end{aligned}")
     st.latex(r"\begin{aligned}" + r" \\ ".join([*rows, mean]) + r"\end{aligned}")
     st.dataframe(_sample_table(detail), hide_index=True, width="stretch")
