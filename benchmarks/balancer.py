@@ -149,16 +149,6 @@ def replica(
         yield proc
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()  # this PID only
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-
-
 @dataclass
 class Balancer:
     url: str  # where browsers connect
@@ -175,7 +165,7 @@ def haproxy(app_address: str, dns_server: str, replicas: int, timeout: float = 3
     answers that name (compose: Docker's 127.0.0.11:53). Yields once ``replicas`` servers are UP in
     HAProxy's own health checks; the log is kept in a temporary directory until the context ends.
     """
-    from tests.browser import free_port  # noqa: PLC0415 - bench_load has put the repository on sys.path
+    from tests.browser import free_port, stop  # noqa: PLC0415 - bench_load has put the repository on sys.path
 
     listen, stats = free_port(), free_port()
     env = {**os.environ, "LISTEN": f"127.0.0.1:{listen}", "STATS_LISTEN": f"127.0.0.1:{stats}",
@@ -197,7 +187,7 @@ def haproxy(app_address: str, dns_server: str, replicas: int, timeout: float = 3
                     time.sleep(0.2)
                 yield balancer
             finally:
-                _stop(proc)
+                stop(proc)
 
 
 def servers(balancer: Balancer) -> list[dict[str, str]]:

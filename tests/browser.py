@@ -224,6 +224,17 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Terminate a server this process started (by its PID only) and wait for it; kill it if it lingers."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
 @contextlib.contextmanager
 def streamlit_server(
     app: str | os.PathLike[str],
@@ -271,13 +282,7 @@ def streamlit_server(
                 time.sleep(0.1)
             yield proc
         finally:
-            if proc.poll() is None:
-                proc.terminate()  # this PID only
-                try:
-                    proc.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=15)
+            stop(proc)
 
 
 @contextlib.contextmanager
