@@ -26,6 +26,47 @@ def decode(values) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
+def embedded_figure(html: str) -> dict:
+    """The figure an HTML export draws, read back from its `Plotly.newPlot(id, data, layout, config)` and
+    `Plotly.addFrames(id, frames)` calls as JSON values (however the encoder escaped its text)."""
+    (div_id,) = re.findall(r'<div id="([^"]+)" class="plotly-graph-div"', html)
+    decoder, gap = json.JSONDecoder(), re.compile(r"[\s,]*")
+
+    def arguments(call: str, count: int) -> list:
+        """The JSON arguments after the graph div's id in `call(id, …)` (the inlined plotly.js names it too)."""
+        (start,) = [m.end() for m in re.finditer(re.escape(call) + r"\(\s*['\"]" + re.escape(div_id) + "['\"]", html)]
+        values, position = [], start
+        for _ in range(count):
+            value, position = decoder.raw_decode(html, gap.match(html, position).end())
+            values.append(value)
+        return values
+
+    data, layout, _ = arguments("Plotly.newPlot", 3)
+    frames = arguments("Plotly.addFrames", 1)[0] if "Plotly.addFrames(" in html else []
+    return {"data": data, "layout": layout, "frames": frames}
+
+
+def assert_same_values(actual, expected, rtol: float = 1e-6, where: str = "figure") -> None:
+    """`actual` and `expected` (parsed JSON) hold the same text, flags and numbers (numbers to `rtol`: a float32
+    array may be written to its own shortest digits by one encoder and to a double's by another)."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict) and actual.keys() == expected.keys(), where
+        for key in expected:
+            assert_same_values(actual[key], expected[key], rtol, f"{where}.{key}")
+    elif isinstance(expected, list) and all(isinstance(v, int | float) and not isinstance(v, bool) for v in expected):
+        assert isinstance(actual, list), where
+        np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol,
+                                   err_msg=where)
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), where
+        for index, (a, e) in enumerate(zip(actual, expected)):
+            assert_same_values(a, e, rtol, f"{where}[{index}]")
+    elif isinstance(expected, float):
+        assert actual == np.float64(expected) or np.isclose(actual, expected, rtol=rtol), where
+    else:
+        assert actual == expected, where
+
+
 def figures(at) -> dict[str, dict]:
     """Every Plotly figure on the page as a dict, by the key the page drew it with."""
     found = {}
