@@ -213,7 +213,7 @@ DATASETS: dict[str, DatasetSpec] = {
     "breast_cancer": DatasetSpec("Breast cancer (30 features)", CLASSIFICATION, _breast_cancer, False,
                                  {**_CLASSIFY, "standardize": True}),
     "digits": DatasetSpec("Digits 8×8 (64 pixels)", CLASSIFICATION, _digits, False,
-                          {**_CLASSIFY, "standardize": False}),
+                          {**_CLASSIFY, "standardize": True}),
     UPLOAD: DatasetSpec("Your CSV file…", REGRESSION, None, False, {"standardize": True}),
 }
 

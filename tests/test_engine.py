@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
 
 from playground.engine import ACTIVATIONS, LOSSES, Network, parameter_counts, train
 from playground.engine import training as training_module
-from playground.reference import logistic, ols
+from playground.reference import logistic, logistic_solution, ols
 
 
 def _network_with_interior_outputs(activation, loss, hidden, rng, p=3):
@@ -134,6 +135,28 @@ def test_full_batch_gradient_descent_reaches_logistic_regression():
     w_ref, b_ref = logistic(X, y)
     np.testing.assert_allclose(h.w[-1], w_ref, atol=1e-4)
     assert abs(h.b[-1] - b_ref) < 1e-4
+
+
+@pytest.mark.parametrize(("lonely", "reason"), [(0, None), (1, "some training points"), (60, "every training point")])
+def test_logistic_regression_has_no_exact_answer_when_some_or_all_points_can_be_split_off(lonely, reason):
+    """Overlapping classes have a finite optimum; one more input that is non-zero only on `lonely` points of class 1
+    makes its weight grow for ever (quasi-separation), as any penalty that is relaxed shows; a gap makes it all."""
+    rng = np.random.default_rng(6)
+    X = rng.normal(size=(60, 2))
+    y = (X @ np.array([1.0, -0.5]) + rng.logistic(size=60) > 0).astype(float)
+    if lonely == 60:
+        y = (X[:, 0] > 0).astype(float)  # completely separable by x1's sign
+    else:
+        extra = np.zeros(60)
+        extra[np.flatnonzero(y == 1)[:lonely]] = 1.0  # lit on class-1 points only
+        X = np.column_stack([X, extra])
+    solution = logistic_solution(X, y)
+    if reason is None:
+        assert solution.answer is not None
+        return
+    assert solution.answer is None and reason in solution.reason and "infinitely large" in solution.reason
+    weights = [np.abs(LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(X, y).coef_).max() for C in (1e2, 1e4)]
+    assert weights[1] > weights[0] + 1  # weaker and weaker penalties: the best weights keep growing
 
 
 def test_a_huge_learning_rate_stops_at_the_divergent_step_without_nan_or_warnings():
