@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from playground.sections import (
+    board,
     classroom,
     export,
     gallery,
@@ -29,9 +30,11 @@ st.set_page_config(page_title="Neuron Playground", page_icon=str(ICON), layout="
                    initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()
 lessons.apply_requested_lesson()
+board.join_from_link()
 lessons.render_picker()
 current = sidebar.render(url.hidden_controls())
 classroom.render_sidebar_tools(current)
+board.render_sidebar()
 url.write(current)
 if not classroom.presenting():  # a projector needs the room for the charts
     st.subheader("Neuron Playground · see a neuron learn", anchor=False)
@@ -39,6 +42,7 @@ lessons.render_banner(compact=classroom.presenting())
 if classroom.presenting():
     classroom.render_room_qr(current)
 state.render_notices()
+board.render_new_key()
 
 # Views that need a trained run, then views that stand alone (they work even if the run cannot).
 TRAINING_VIEWS = {
@@ -52,12 +56,17 @@ TRAINING_VIEWS = {
     "Export": export.render,
 }
 STANDALONE_VIEWS = {"Set weights by hand": handset.render, "Activations": gallery.render}
+if board.joined():
+    STANDALONE_VIEWS[board.VIEW] = board.render  # every run of the class
 
 exp = state.experiment_or_message(current)
 reference = state.reference_for(exp) if exp is not None else None
 if exp is not None:
     summary.render(exp, reference)
+board.render_send(exp)
 labels = list(TRAINING_VIEWS) + list(STANDALONE_VIEWS)
+if board.joined() and classroom.presenting():  # a projector with a class opens on its board
+    labels.insert(0, labels.pop(labels.index(board.VIEW)))
 for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bind="query-params")):
     if not tab.open:
         continue  # lazy tabs: a hidden view builds nothing

@@ -48,12 +48,17 @@ def initial_sidebar_state() -> str:
     return "collapsed" if st.query_params.get("presenter", "") in ("1", "true", "yes", "on") else "auto"
 
 
+def page_link(query: str | dict) -> str:
+    """This page's address with another query (a '?…' string or parameters)."""
+    parts = urlsplit(st.context.url or "")
+    text = query.removeprefix("?") if isinstance(query, str) else urlencode(query)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, text, ""))
+
+
 def share_link(current: Settings, hide: list[str] | None = None) -> str:
     """The page's address with these settings, the lesson and view flags, hiding the controls in `hide` (default:
     those this page hides). Built from the settings, not the address bar, which is updated later in the run."""
-    parts = urlsplit(st.context.url or "")
-    params = {**current.to_query(), **url.view_params(hide)}
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
+    return page_link({**current.to_query(), **url.view_params(hide)})
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -141,9 +141,17 @@ function redraw(chart) {
         stopAnimation(chart.gd);
         await Plotly.react(chart.gd, styled(chart));
       }
+      if (!chart.opensLinks) { chart.gd.on("plotly_click", openRun); chart.opensLinks = true; }
     })
     .catch((error) => console.error("playground chart:", error))
     .finally(() => { chart.busy = false; });
+}
+
+// A point whose customdata is a query string of this page ("?…", e.g. a run on the class board) opens that run
+// in a new tab; nothing else is ever opened.
+function openRun(event) {
+  const link = event && event.points && event.points[0] && event.points[0].customdata;
+  if (typeof link === "string" && link.startsWith("?")) window.open(link, "_blank", "noopener");
 }
 
 function sameBytes(a, b) {

@@ -1,7 +1,7 @@
 """The shareable link: settings from the query string on arrival, and back into it after every change.
 
 Besides the settings (named as the schema's fields), the URL may carry `<field>_hide=true` to hide a
-control (as TensorFlow Playground does), `lesson=<id>` and `presenter=true`.
+control (as TensorFlow Playground does), `lesson=<id>`, `presenter=true` and `class=<code>` (the class board).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from ..settings import FIELDS, Settings
 from . import state
 
 HIDE_SUFFIX = "_hide"
-VIEW_FLAGS = ("lesson", "presenter")
+VIEW_FLAGS = ("lesson", "presenter", "class")
 BOUND = ("view",)  # the open tab: a widget bound to the URL by Streamlit itself
 
 

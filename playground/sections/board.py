@@ -1,0 +1,254 @@
+"""The class board on the page: joining a class by link (`?class=<code>`), sending one's run, and the board itself,
+every run of the class, refreshing on the projector every few seconds without rerunning the page.
+
+Storage is `st.connection("sql")`: the SQLAlchemy URL in PLAYGROUND_DATABASE_URL, else `[connections.sql]` in
+.streamlit/secrets.toml, else an SQLite file (PLAYGROUND_BOARD_SQLITE, default board.sqlite3 next to app.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from pathlib import Path
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from .. import board, board_store
+from ..charts.board import board_figure
+from ..datasets import UPLOAD
+from ..experiment import Experiment
+from ..safe_text import markdown_literal, quoted
+from ..settings import FIELDS
+from . import classroom, plot, state, summary, url
+
+VIEW = "Class board"
+DATABASE_URL_ENV = "PLAYGROUND_DATABASE_URL"
+SQLITE_PATH_ENV = "PLAYGROUND_BOARD_SQLITE"
+LIFETIME_ENV = "PLAYGROUND_CLASS_HOURS"
+DEFAULT_SQLITE = Path(__file__).resolve().parents[2] / "board.sqlite3"
+REFRESH_SECONDS = 2.5  # how often an open board reads new runs (st.fragment's run_every)
+SNAPSHOT_SECONDS = 1.0  # one database read per class per second, however many screens show its board
+CLASS_KEY, TEACHER_KEYS, SENDER_KEY, NEW_KEY = "board_class", "board_teacher_keys", "board_sender", "board_new_key"
+UNAVAILABLE = "The class board is not available right now (its database cannot be reached); everything else works."
+
+
+def _secrets_url() -> str | None:
+    try:
+        return st.secrets["connections"]["sql"]["url"]
+    except Exception:  # no secrets file, or no such entry
+        return None
+
+
+def database_url() -> str:
+    """Where the board lives: the environment's URL, the secrets' URL, or the default SQLite file."""
+    return (os.environ.get(DATABASE_URL_ENV) or _secrets_url()
+            or f"sqlite:///{os.environ.get(SQLITE_PATH_ENV) or DEFAULT_SQLITE}")
+
+
+@st.cache_resource(show_spinner=False)
+def _prepared(url: str) -> bool:
+    """Tables and indexes made once per process and database (board_store.prepare)."""
+    board_store.prepare(st.connection("sql", url=url, **board_store.connect_options(url)).engine)
+    return True
+
+
+def engine() -> Engine:
+    """The board's database, its tables made."""
+    url = database_url()
+    _prepared(url)
+    return st.connection("sql", url=url, **board_store.connect_options(url)).engine
+
+
+def lifetime_hours() -> float:
+    """How long a class lives (PLAYGROUND_CLASS_HOURS, default 24)."""
+    try:
+        return max(float(os.environ.get(LIFETIME_ENV) or board_store.LIFETIME_HOURS), 0.01)
+    except ValueError:
+        return board_store.LIFETIME_HOURS
+
+
+def joined() -> str | None:
+    """The class code this session has joined, if any."""
+    return st.session_state.get(CLASS_KEY)
+
+
+def _remember(code: str | None) -> None:
+    st.session_state[CLASS_KEY] = code
+    flags = st.session_state.setdefault("view_flags", {})
+    if code:
+        flags["class"] = code
+    else:
+        flags.pop("class", None)
+
+
+def join(code: str) -> str | None:
+    """Join (or make) class `code`; a notice says why not. The maker's teacher key is kept in this session."""
+    if problem := board_store.code_problem(code):
+        state.add_notices([f"Class board: ignored {quoted(code)}: {problem}."])
+        _remember(None)
+        return None
+    try:
+        result = board_store.join(engine(), code, time.time(), lifetime_hours())
+    except Exception:  # the database is down: the page goes on without its board
+        state.add_notices([UNAVAILABLE])
+        _remember(None)
+        return None
+    if result.created:
+        st.session_state.setdefault(TEACHER_KEYS, {})[code] = result.teacher_key
+        st.session_state[NEW_KEY] = (code, result.teacher_key)
+    _remember(code)
+    return code
+
+
+def join_from_link() -> None:
+    """On a session's first run, join the class the link names (`?class=<code>`)."""
+    if CLASS_KEY in st.session_state:
+        return
+    code = url.view_flag("class")
+    _remember(None)
+    if code:
+        join(code)
+
+
+def teacher_key(code: str) -> str | None:
+    """This session's teacher key for `code`, if it made the class or unlocked it."""
+    return st.session_state.get(TEACHER_KEYS, {}).get(code)
+
+
+def render_sidebar() -> None:
+    """In the sidebar's classroom tools: start a class board, join one by its code, or leave it."""
+    with st.sidebar.expander("Class board", icon=":material/groups:"):
+        code = joined()
+        if code:
+            st.caption(f"In class **{code}**: the link and the QR code carry it.")
+            st.button("Leave the class", key="board_leave", on_click=_remember, args=(None,))
+            return
+        st.caption("Every student's run on one chart, for the projector.")
+        st.button("Start a class board", key="board_start", on_click=lambda: join(board_store.new_code()))
+        st.text_input("Or join a class by its code", key="board_code", max_chars=32, placeholder="e.g. k7mq-2xpa",
+                      on_change=_join_typed)
+
+
+def _join_typed() -> None:
+    typed = st.session_state.get("board_code", "").strip()
+    st.session_state["board_code"] = ""
+    if typed:
+        join(typed)
+
+
+def render_new_key() -> None:
+    """Once, to the session that made the class: its code and teacher key."""
+    made = st.session_state.pop(NEW_KEY, None)
+    if made:
+        code, key = made
+        st.success(f"You started the class board **{code}**. Your teacher key is **{key}**: it is shown only "
+                   "now, and lets you clear or close this board from another device. Share the link or the QR "
+                   "code: students who open it join the class.", icon=":material/key:")
+
+
+def render_send(exp: Experiment | None) -> None:
+    """Beside the scores: a nickname and the button that sends this run to the class board."""
+    code = joined()
+    if not code or exp is None:
+        return
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    nickname = left.text_input("Nickname on the board (optional)", key="board_nickname",
+                               max_chars=board_store.NICKNAME_CHARS)
+    if right.button("Send my run to the class board", key="board_send", icon=":material/send:"):
+        _send(exp, code, nickname)
+
+
+def _send(exp: Experiment, code: str, nickname: str) -> None:
+    """Store the run the page made: its settings as run and the scores the server computed from it."""
+    if exp.settings.dataset == UPLOAD:
+        st.warning("Runs on your own CSV file stay on your computer: the board takes runs on the built-in data.")
+        return
+    sender = st.session_state.setdefault(SENDER_KEY, secrets.token_hex(16))
+    query = exp.settings.to_query()
+    try:
+        sent = board_store.send(engine(), code, sender, nickname, query,
+                                board.scores(summary.end_state(exp), exp), time.time())
+    except Exception:
+        st.warning(UNAVAILABLE)
+        return
+    if sent.run_id is None:
+        st.warning(markdown_literal(sent.message))
+    else:
+        st.toast(f"Run {sent.run_id} is on the board of class {code}.", icon=":material/check:")
+
+
+@st.cache_data(ttl=SNAPSHOT_SECONDS, max_entries=64, show_spinner=False)
+def snapshot(code: str):
+    """The class's runs as `board.runs_table`, read at most once per SNAPSHOT_SECONDS for every screen."""
+    return board.runs_table(board_store.runs(engine(), code), code)
+
+
+def render(exp: Experiment | None, reference) -> None:
+    """The board view: the teacher's controls, then the live board."""
+    code = joined()
+    if not code:
+        return
+    _teacher_controls(code)
+    _live(code)
+
+
+def _teacher_controls(code: str) -> None:
+    key = teacher_key(code)
+    if key is None:
+        with st.expander("Teacher: unlock this board's controls"):
+            typed = st.text_input("Teacher key", type="password", key="board_unlock")
+            if typed:
+                if board_store.is_teacher(engine(), code, typed):
+                    st.session_state.setdefault(TEACHER_KEYS, {})[code] = typed
+                    st.rerun()
+                st.warning("That is not this class's teacher key.")
+        return
+    left, right = st.columns(2)
+    closed = board_store.is_closed(engine(), code)
+    if left.button("Open the board to new runs" if closed else "Close the board to new runs", key="board_close"):
+        board_store.set_closed(engine(), code, key, not closed)
+        st.rerun()
+    if right.button("Clear every run", key="board_clear", type="secondary"):
+        board_store.clear(engine(), code, key)
+        snapshot.clear()
+        st.rerun()
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def _live(code: str) -> None:
+    """The chart, the reading, the best runs and the counts; reruns alone every REFRESH_SECONDS."""
+    try:
+        table = snapshot(code)
+    except Exception:
+        st.warning(UNAVAILABLE)
+        return
+    if table.empty:
+        st.info(board.finding(table, board.MEASURES["val_loss"]), icon=":material/groups:")
+        return
+    datasets = table["dataset"].value_counts()
+    options = list(datasets.index)
+    labels = FIELDS["dataset"].metadata["options"]
+    dataset = st.selectbox("Dataset", options, key="board_dataset", format_func=lambda d: f"{labels[d]} "
+                           f"({datasets[d]} runs)") if len(options) > 1 else options[0]
+    runs = table[table["dataset"] == dataset]
+    measures = board.measures_for(runs) or ["train_loss"]
+    measure = board.MEASURES[st.selectbox("Score", measures, key="board_measure",
+                                          format_func=lambda m: board.MEASURES[m].label)
+                             if len(measures) > 1 else measures[0]]
+    st.markdown(f"**{markdown_literal(board.finding(runs, measure))}**")
+    plot.show(board_figure(runs, measure, f"Class {code}: {len(runs)} runs on {labels[dataset]}"), key="board")
+    st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
+               "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
+    best = board.best_runs(runs, measure).assign(link=lambda t: t["link"].map(classroom.page_link))
+    if not best.empty:
+        st.dataframe(best[["nickname", "learning_rate", "optimizer", "batch_size", "activation", "epochs",
+                           measure.column, "link"]], hide_index=True, width="stretch", column_config={
+            "nickname": st.column_config.TextColumn("nickname"),
+            "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
+            measure.column: st.column_config.NumberColumn(measure.label, format="%.4g"),
+            "link": st.column_config.LinkColumn("run", display_text="open"),
+        })
+    st.caption(" · ".join(f"{what}: " + ", ".join(f"{name} {count}" for name, count in found.items())
+                          for what, found in board.counts(runs).items()))
