@@ -4,7 +4,9 @@ FROM python:3.11-slim
 
 ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PLAYGROUND_BOARD_SQLITE=/home/playground/board.sqlite3
+# (the class board's SQLite file, where the app's user may write; compose.yaml points it at PostgreSQL instead)
 
 WORKDIR /app
 

@@ -22,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 CFG = ROOT / "deploy" / "haproxy.cfg"
@@ -166,6 +167,21 @@ def test_compose_runs_replicas_of_the_image_behind_the_balancer_on_the_same_conf
     assert lb["depends_on"]["app"]["condition"] == "service_healthy"
     assert f"http://127.0.0.1:{stats}/healthz" in lb["healthcheck"]["test"]
     assert re.search(r"monitor-uri /healthz\n", CFG.read_text())
+
+
+def test_compose_gives_every_replica_one_class_board_in_postgresql():
+    services = compose()["services"]
+    app, database = services["app"], services["database"]
+    url = make_url(app["environment"]["PLAYGROUND_DATABASE_URL"].replace("${POSTGRES_PASSWORD:-playground}", "pw"))
+    assert url.get_backend_name() == "postgresql" and url.get_driver_name() == "psycopg"
+    assert url.host == "database" and url.port == 5432  # the service's name: every replica reaches the same one
+    assert (url.username, url.database) == (database["environment"]["POSTGRES_USER"],
+                                            database["environment"]["POSTGRES_DB"])
+    assert app["depends_on"]["database"]["condition"] == "service_healthy"
+    assert "pg_isready" in database["healthcheck"]["test"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in database["volumes"])  # kept across restarts
+    assert "ports" not in database  # not on the host
+    assert "PLAYGROUND_BOARD_SQLITE=/home/playground/" in " ".join(dockerfile()["ENV"])  # alone: a writable file
 
 
 def test_compose_file_passes_docker_compose_config():

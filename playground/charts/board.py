@@ -46,7 +46,9 @@ def board_figure(table: pd.DataFrame, measure: Measure, title: str, height: int 
     layout["yaxis"] = {"title": {"text": measure.label + (" (log scale)" if measure.log else "")},
                        "domain": [0, 0.9], **({"type": "log", **log_ticks(values)} if measure.log else {})}
     layout["yaxis2"] = {"domain": [0.92, 1.0], "range": [0, 1], "showticklabels": False, "showgrid": False,
-                        "zeroline": False, "title": {"text": "exploded", "standoff": 4}, "anchor": "x"}
+                        "zeroline": False, "anchor": "x"}
+    layout["annotations"] = [{"text": "exploded", "xref": "paper", "x": 0, "xanchor": "right", "yref": "y2 domain",
+                              "y": 0.5, "showarrow": False}] if not exploded.empty else []
     layout["legend"] = {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0}
     layout["margin"] = {"t": 56, "b": 120, "l": 70, "r": 20}
     layout["hovermode"] = "closest"

@@ -20,7 +20,7 @@ from ..charts.board import board_figure
 from ..datasets import UPLOAD
 from ..experiment import Experiment
 from ..safe_text import markdown_literal, quoted
-from ..settings import FIELDS
+from ..settings import ACTIVATION_LABELS, FIELDS, OPTIMIZER_LABELS
 from . import classroom, plot, state, summary, url
 
 VIEW = "Class board"
@@ -241,12 +241,16 @@ def _live(code: str) -> None:
     plot.show(board_figure(runs, measure, f"Class {code}: {len(runs)} runs on {labels[dataset]}"), key="board")
     st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
                "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
-    best = board.best_runs(runs, measure).assign(link=lambda t: t["link"].map(classroom.page_link))
+    best = board.best_runs(runs, measure)
     if not best.empty:
-        st.dataframe(best[["nickname", "learning_rate", "optimizer", "batch_size", "activation", "epochs",
-                           measure.column, "link"]], hide_index=True, width="stretch", column_config={
+        st.markdown(f"**The best runs** by {measure.label} (exploded runs left out)")
+        shown = best.assign(link=best["link"].map(classroom.page_link), optimizer=best["optimizer"].map(
+            OPTIMIZER_LABELS), activation=best["activation"].map(ACTIVATION_LABELS))
+        st.dataframe(shown[["nickname", "learning_rate", "optimizer", "batch_size", "activation", "epochs",
+                            measure.column, "link"]], hide_index=True, width="stretch", column_config={
             "nickname": st.column_config.TextColumn("nickname"),
             "learning_rate": st.column_config.NumberColumn("learning rate", format="%g"),
+            "batch_size": st.column_config.NumberColumn("batch size"),
             measure.column: st.column_config.NumberColumn(measure.label, format="%.4g"),
             "link": st.column_config.LinkColumn("run", display_text="open"),
         })
