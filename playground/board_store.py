@@ -195,6 +195,14 @@ def send(engine: Engine, code: str, sender: str, nickname: str, settings: dict, 
     return Sent(int(run_id), "Sent to the class board.")
 
 
+def version(engine: Engine, code: str) -> tuple[int, int]:
+    """(latest run id, number of runs) of class `code`: changes whenever a run is added or the board cleared."""
+    query = select(func.coalesce(func.max(RUNS.c.id), 0), func.count()).where(RUNS.c.class_code == code)
+    with engine.connect() as connection:
+        latest, count = connection.execute(query).one()
+    return int(latest), int(count)
+
+
 def runs(engine: Engine, code: str, after_id: int = 0) -> list[dict]:
     """The runs of class `code` (those with id > `after_id`), oldest first, as dicts with the JSON decoded."""
     query = select(RUNS.c.id, RUNS.c.created_at, RUNS.c.nickname, RUNS.c.settings, RUNS.c.scores).where(

@@ -28,8 +28,7 @@ DATABASE_URL_ENV = "PLAYGROUND_DATABASE_URL"
 SQLITE_PATH_ENV = "PLAYGROUND_BOARD_SQLITE"
 LIFETIME_ENV = "PLAYGROUND_CLASS_HOURS"
 DEFAULT_SQLITE = Path(__file__).resolve().parents[2] / "board.sqlite3"
-REFRESH_SECONDS = 2.5  # how often an open board reads new runs (st.fragment's run_every)
-SNAPSHOT_SECONDS = 1.0  # one database read per class per second, however many screens show its board
+REFRESH_SECONDS = 2.0  # how often an open board looks for new runs (st.fragment's run_every)
 CLASS_KEY, TEACHER_KEYS, SENDER_KEY, NEW_KEY = "board_class", "board_teacher_keys", "board_sender", "board_new_key"
 UNAVAILABLE = "The class board is not available right now (its database cannot be reached); everything else works."
 
@@ -179,10 +178,15 @@ def _send(exp: Experiment, code: str, nickname: str) -> None:
         st.toast(f"Run {sent.run_id} is on the board of class {code}.", icon=":material/check:")
 
 
-@st.cache_data(ttl=SNAPSHOT_SECONDS, max_entries=64, show_spinner=False)
-def snapshot(code: str):
-    """The class's runs as `board.runs_table`, read at most once per SNAPSHOT_SECONDS for every screen."""
+@st.cache_data(max_entries=64, show_spinner=False)
+def _table(code: str, version: tuple[int, int]):
+    """The class's runs as `board.runs_table`, read once per `version` for every screen that shows the board."""
     return board.runs_table(board_store.runs(engine(), code), code)
+
+
+def snapshot(code: str):
+    """The class's runs now: an indexed look at the latest run id and count, the table only when they changed."""
+    return _table(code, board_store.version(engine(), code))
 
 
 def render(exp: Experiment | None, reference) -> None:
@@ -212,7 +216,6 @@ def _teacher_controls(code: str) -> None:
         st.rerun()
     if right.button("Clear every run", key="board_clear", type="secondary"):
         board_store.clear(engine(), code, key)
-        snapshot.clear()
         st.rerun()
 
 
