@@ -64,6 +64,20 @@ def test_a_link_joins_the_class_and_only_its_maker_gets_the_key(board_url):
     assert [b.label for b in student.button if b.label.startswith("Send my run")]
 
 
+def test_start_a_class_board_in_the_sidebar_makes_a_fresh_class(board_url):
+    at = page()
+    (start,) = [b for b in at.sidebar.button if b.label == "Start a class board"]
+    start.click().run()
+    assert_clean(at)
+    code = at.query_params["class"]
+    assert board_store.code_problem(code) is None and code == at.session_state[board_section.CLASS_KEY]
+    assert at.session_state[board_section.TEACHER_KEYS][code]
+    assert any(code in s.value and "teacher key" in s.value for s in at.success)
+    (leave,) = [b for b in at.sidebar.button if b.label == "Leave the class"]
+    leave.click().run()
+    assert "class" not in at.query_params and "Class board" not in [t.label for t in at.tabs]
+
+
 def test_the_board_keeps_the_run_as_the_page_ran_it_and_the_servers_scores(board_url):
     at = send(page(**{"class": "room-7", "dataset": "blobs", "activation": "sigmoid", **STATIC}), "Ada")
     assert_clean(at)

@@ -45,6 +45,22 @@ def send_run(page, nickname: str) -> float:
     return pressed
 
 
+def click_point(page, rate: float) -> None:
+    """Click the board's point of the run at learning rate `rate` (a finished one, on the main y axis)."""
+    page.locator(BOARD_CHART).scroll_into_view_if_needed()
+    x, y = page.evaluate(f"""(rate) => {{
+      const gd = document.querySelector('{BOARD_CHART}');
+      const trace = gd.data.findIndex(t => t.yaxis !== 'y2' && t.x.includes(rate));
+      const i = gd.data[trace].x.indexOf(rate), box = gd.getBoundingClientRect();
+      const xa = gd._fullLayout.xaxis, ya = gd._fullLayout.yaxis;
+      return [box.left + xa._offset + xa.l2p(Math.log10(rate)),
+              box.top + ya._offset + ya.l2p(ya.type === 'log' ? Math.log10(gd.data[trace].y[i]) : gd.data[trace].y[i])];
+    }}""", rate)
+    page.mouse.move(x, y)
+    page.wait_for_timeout(200)
+    page.mouse.click(x, y)
+
+
 def board_hover(page) -> str:
     """Every hover text of the board chart's points, as plotly.js holds them."""
     return " ".join(page.evaluate(f"() => document.querySelector('{BOARD_CHART}').data.map(t => t.text).flat()"))
@@ -80,6 +96,11 @@ def test_three_phones_send_and_the_projector_shows_each_run_within_five_seconds(
         assert "SGD runs at learning rate" in text and "exploded" in text
         assert "&lt;b&gt;Bo&lt;/b&gt;" in board_hover(projector)  # the nickname as typed: shown, never markup
         projector.screenshot(path=str(ARTIFACTS / "board-projector.png"))
+        with projector.context.expect_page() as opened:  # a click on a run's point opens that run
+            click_point(projector, rate=0.1)
+        run = opened.value
+        run.wait_for_load_state()
+        assert "learning_rate=0.1" in run.url and "optimizer=sgd" in run.url and "class=room-7" in run.url
         assert not projector.board_errors
         print(f"send → visible on the projector: {', '.join(f'{d:.2f}' for d in delays)} s")
 
