@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -150,8 +152,14 @@ def render_new_key() -> None:
 def render_send(exp: Experiment | None) -> None:
     """Beside the scores: a nickname and the button that sends this run to the class board."""
     code = joined()
-    if not code or exp is None:
-        return
+    if code and exp is not None:
+        _send_row(exp, code)
+
+
+@st.fragment
+def _send_row(exp: Experiment, code: str) -> None:
+    """A fragment: typing a nickname or sending reruns only this row, not the page (thirty students sending within
+    seconds would otherwise be thirty full reruns)."""
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     nickname = left.text_input("Nickname on the board (optional)", key="board_nickname",
                                max_chars=board_store.NICKNAME_CHARS)
@@ -184,11 +192,6 @@ def _table(code: str, version: tuple[int, int]):
     return board.runs_table(board_store.runs(engine(), code), code)
 
 
-def snapshot(code: str):
-    """The class's runs now: an indexed look at the latest run id and count, the table only when they changed."""
-    return _table(code, board_store.version(engine(), code))
-
-
 def render(exp: Experiment | None, reference) -> None:
     """The board view: the teacher's controls, then the live board."""
     code = joined()
@@ -219,11 +222,38 @@ def _teacher_controls(code: str) -> None:
         st.rerun()
 
 
+@dataclass(frozen=True)
+class BoardView:
+    """What the board draws of one dataset's runs, by one measure."""
+
+    finding: str
+    figure: dict
+    best: pd.DataFrame  # the best runs, labelled for the table
+    counts: str
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _view(code: str, version: tuple[int, int], dataset: str, measure_name: str) -> BoardView:
+    """The board's reading, figure, best runs and counts, made once per board version for every screen."""
+    table = _table(code, version)
+    runs, measure = table[table["dataset"] == dataset], board.MEASURES[measure_name]
+    label = FIELDS["dataset"].metadata["options"][dataset]
+    best = board.best_runs(runs, measure)
+    best = best.assign(optimizer=best["optimizer"].map(OPTIMIZER_LABELS),
+                       activation=best["activation"].map(ACTIVATION_LABELS))
+    counts = " · ".join(f"{what}: " + ", ".join(f"{name} {count}" for name, count in found.items())
+                        for what, found in board.counts(runs).items())
+    return BoardView(board.finding(runs, measure), board_figure(runs, measure, f"Class {code}: {len(runs)} runs on "
+                                                                               f"{label}"), best, counts)
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def _live(code: str) -> None:
-    """The chart, the reading, the best runs and the counts; reruns alone every REFRESH_SECONDS."""
+    """The chart, the reading, the best runs and the counts; reruns alone every REFRESH_SECONDS, and rebuilds them
+    only when a run came or went."""
     try:
-        table = snapshot(code)
+        version = board_store.version(engine(), code)
+        table = _table(code, version)
     except Exception:
         st.warning(UNAVAILABLE)
         return
@@ -231,24 +261,21 @@ def _live(code: str) -> None:
         st.info(board.finding(table, board.MEASURES["val_loss"]), icon=":material/groups:")
         return
     datasets = table["dataset"].value_counts()
-    options = list(datasets.index)
     labels = FIELDS["dataset"].metadata["options"]
-    dataset = st.selectbox("Dataset", options, key="board_dataset", format_func=lambda d: f"{labels[d]} "
-                           f"({datasets[d]} runs)") if len(options) > 1 else options[0]
-    runs = table[table["dataset"] == dataset]
-    measures = board.measures_for(runs) or ["train_loss"]
-    measure = board.MEASURES[st.selectbox("Score", measures, key="board_measure",
-                                          format_func=lambda m: board.MEASURES[m].label)
-                             if len(measures) > 1 else measures[0]]
-    st.markdown(f"**{markdown_literal(board.finding(runs, measure))}**")
-    plot.show(board_figure(runs, measure, f"Class {code}: {len(runs)} runs on {labels[dataset]}"), key="board")
+    dataset = st.selectbox("Dataset", list(datasets.index), key="board_dataset",
+                           format_func=lambda d: f"{labels[d]} ({datasets[d]} runs)") if len(datasets) > 1 \
+        else datasets.index[0]
+    measures = board.measures_for(table[table["dataset"] == dataset]) or ["train_loss"]
+    measure_name = st.selectbox("Score", measures, key="board_measure",
+                                format_func=lambda m: board.MEASURES[m].label) if len(measures) > 1 else measures[0]
+    measure, view = board.MEASURES[measure_name], _view(code, version, dataset, measure_name)
+    st.markdown(f"**{markdown_literal(view.finding)}**")
+    plot.show(view.figure, key="board")
     st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
                "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
-    best = board.best_runs(runs, measure)
-    if not best.empty:
+    if not view.best.empty:
         st.markdown(f"**The best runs** by {measure.label} (exploded runs left out)")
-        shown = best.assign(link=best["link"].map(classroom.page_link), optimizer=best["optimizer"].map(
-            OPTIMIZER_LABELS), activation=best["activation"].map(ACTIVATION_LABELS))
+        shown = view.best.assign(link=view.best["link"].map(classroom.page_link))
         st.dataframe(shown[["nickname", "learning_rate", "optimizer", "batch_size", "activation", "epochs",
                             measure.column, "link"]], hide_index=True, width="stretch", column_config={
             "nickname": st.column_config.TextColumn("nickname"),
@@ -257,5 +284,4 @@ def _live(code: str) -> None:
             measure.column: st.column_config.NumberColumn(measure.label, format="%.4g"),
             "link": st.column_config.LinkColumn("run", display_text="open"),
         })
-    st.caption(" · ".join(f"{what}: " + ", ".join(f"{name} {count}" for name, count in found.items())
-                          for what, found in board.counts(runs).items()))
+    st.caption(view.counts)
