@@ -23,7 +23,7 @@ from playground.engine.training import EXPLODE_FACTOR
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
 from playground.settings import Settings
-from tests.page import assert_clean, decode, figure
+from tests.page import assert_clean, figure, image_at, nearest_on_scale
 
 SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
 NUMBER = re.compile(r"[−-]?\d[\d,]*(?:\.\d+)?(?:e[+-]?\d+)?(?: × 10[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)?")
@@ -300,14 +300,22 @@ def rgb(color: str) -> np.ndarray:
     return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
+def shading_of(fig: dict) -> tuple[dict, dict]:
+    """The fit panel's shading: its image (as the last frame shows it) and the trace carrying its colour bar."""
+    (image,) = [image for image in fig["layout"]["images"] if image["xref"] == "x"]
+    (bar,) = [t for t in fig["data"] if t.get("name") == "shading"]
+    return image, bar
+
+
 def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(app):
     at = app(dataset="blobs", activation="sigmoid")
     fig = figure(at, "fit_landscape")
-    heat = fig["data"][0]
-    assert heat["type"] == "heatmap" and "reversescale" not in heat and (heat["zmin"], heat["zmax"]) == (0, 100)
+    image, bar = shading_of(fig)
+    scale = bar["marker"]["colorscale"]
+    assert "reversescale" not in bar["marker"] and (bar["marker"]["cmin"], bar["marker"]["cmax"]) == (0, 1)
     points = {t["name"]: t for t in fig["data"] if t.get("mode") == "markers" and "class" in t["name"]}
     assert set(points) == {f"class = {k}, {part}" for k in (0, 1) for part in ("train", "validation")}
-    low, high = rgb(heat["colorscale"][0][1]), rgb(heat["colorscale"][-1][1])
+    low, high = rgb(scale[0][1]), rgb(scale[-1][1])
     exp = page_run(at)
     for label, shade, other in ((0, low, high), (1, high, low)):
         color = rgb(points[f"class = {label}, train"]["marker"]["color"])
@@ -316,40 +324,40 @@ def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(a
         assert direction(color) @ direction(shade) > 0.9 > direction(color) @ direction(other)
         rows = exp.y_train == label
         np.testing.assert_allclose(points[f"class = {label}, train"]["x"], exp.X_train[rows, 0], rtol=1e-4)
-    z = decode(heat["z"]) / 100  # whole percents; where the model says class 1, the shading is at the class-1 end
-    p = 1 / (1 + np.exp(-(np.array(heat["x"])[None, :] * exp.history.w[-1, 0] + np.array(heat["y"])[:, None]
-                          * exp.history.w[-1, 1] + exp.history.b[-1])))
-    np.testing.assert_allclose(z, p, atol=0.006)
-
-
-def row_crossings(x: np.ndarray, codes: np.ndarray, level: float) -> np.ndarray:
-    """Where each row of `codes` (over `x`) first crosses `level`, by linear interpolation, as a contour does."""
-    found = []
-    for row in codes.astype(float) - level:
-        (i,) = np.flatnonzero(np.sign(row[:-1]) != np.sign(row[1:]))[:1]
-        found.append(x[i] + (x[i + 1] - x[i]) * row[i] / (row[i] - row[i + 1]))
-    return np.array(found)
+    # Where the model says class 1, the shading is at the class-1 end: each cell's colour is P's on the scale.
+    x1, x2 = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    centres = (np.arange(30) + 0.5) / 30  # the image's 30 × 30 cells cover the axes
+    U, V = np.meshgrid(x1[0] + centres * np.diff(x1), x2[0] + centres * np.diff(x2))
+    p = 1 / (1 + np.exp(-(U * exp.history.w[-1, 0] + V * exp.history.w[-1, 1] + exp.history.b[-1])))
+    stops = np.array([stop for stop, _ in scale])
+    colours = np.array([[np.interp(t, stops, [rgb(c)[k] for _, c in scale]) for k in range(3)]
+                        for t in np.arange(101) / 100])  # the scale at each whole percent
+    shown, distance = nearest_on_scale(image_at(image, U, V)[..., :3], colours)
+    assert distance.max() <= 1.0
+    np.testing.assert_allclose(shown / 100, p, atol=0.006)
 
 
 def test_one_neurons_boundary_is_drawn_as_its_straight_line_even_when_p_stays_near_half(app):
     at = app(lesson="nonlinear")  # the text says the boundary is a straight line: one neuron on x1, x2
     assert "its boundary, where that is 0.5 (the black line), is a straight line" in lesson_text("nonlinear", 0)
     fig, exp = figure(at, "fit_landscape"), page_run(at)
-    heat = fig["data"][0]
-    assert np.ptp(decode(heat["z"])) <= 20  # P within 0.1 of 0.5 everywhere: whole percents would draw stairs
-    (contour,) = [t for t in fig["data"] if t["type"] == "contour"]
-    x, y = np.array(contour["x"]), np.array(contour["y"])
-    codes = decode(contour["z"])
-    (level,) = {contour["contours"]["start"], contour["contours"]["end"]}
+    (boundary,) = [t for t in fig["data"] if t.get("name") == "boundary (P = 0.5)"]
+    x, y = np.array(boundary["x"], dtype=float), np.array(boundary["y"], dtype=float)
+    assert not np.isnan(x).any() and len(x) >= 10  # one unbroken line across the panel
+    x1, x2 = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
     (w1, w2), b = exp.history.w[-1], exp.history.b[-1]
+    p = 1 / (1 + np.exp(-(x * w1 + y * w2 + b)))
+    assert np.abs(p - 0.5).max() < 0.02  # P stays within 0.02 of 0.5 over the panel: whole percents would be stairs
     exact = -(w2 * y + b) / w1  # w1·x1 + w2·x2 + b = 0
-    np.testing.assert_allclose(row_crossings(x, codes, level), exact, atol=0.06 * (x[1] - x[0]))  # half a byte: < 1 px
+    np.testing.assert_allclose(x, exact, atol=1e-3 * (x1[1] - x1[0]))  # on the line to well under a pixel
+    for u, v in ((x[0], y[0]), (x[-1], y[-1])):  # from border to border of the panel
+        assert min(abs(u - x1[0]), abs(u - x1[1]), abs(v - x2[0]), abs(v - x2[1])) <= 1e-3 * (x1[1] - x1[0])
 
 
 def test_colour_bars_stand_beside_their_own_panels_and_the_slider_below_the_axis_titles(app):
     fig = figure(app(dataset="blobs", activation="sigmoid"), "fit_landscape")
     layout = fig["layout"]
-    bars = sorted(t["colorbar"]["x"] for t in fig["data"] if "colorbar" in t and t.get("showscale", True))
+    bars = sorted(t["marker"]["colorbar"]["x"] for t in fig["data"] if t.get("marker", {}).get("showscale"))
     assert len(bars) == 2
     fit_end, landscape_start = layout["xaxis"]["domain"][1], layout["xaxis2"]["domain"][0]
     assert fit_end < bars[0] < landscape_start - 0.08  # room for the landscape's tick labels and title
