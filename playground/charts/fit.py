@@ -22,6 +22,7 @@ from .style import (
     PROBABILITY_SCALE,
     TRAIN,
     VALIDATION,
+    colorbar_carrier,
     compact,
     padded_range,
     png_source,
@@ -146,10 +147,7 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
     sources = [png_source(frame[::-1], palette) for frame in codes.astype(np.uint8)]  # row 0 at the top
     image = {"source": sources[-1], "x": r1[0], "y": r2[1], "sizex": r1[1] - r1[0], "sizey": r2[1] - r2[0],
              "xanchor": "left", "yanchor": "top", "sizing": "stretch", "layer": "below", "opacity": opacity}
-    # The shading's colour bar, on a scatter trace that draws nothing.
-    traces = [{"type": "scatter", "mode": "markers", "name": "shading", "x": [None], "y": [None],
-               "showlegend": False, "hoverinfo": "skip", "marker": {"color": [scale["cmin"]], "showscale": True,
-                                                                     **scale}}]
+    traces = [colorbar_carrier("shading", scale)]
     animated, frame_updates = [], [[] for _ in frames]
     if classify:  # the decision boundary: where the network says 0.5, drawn from the log-odds (smooth, straight for
         b1, b2 = np.linspace(*r1, BOUNDARY_POINTS), np.linspace(*r2, BOUNDARY_POINTS)  # one neuron on x1, x2)

@@ -13,7 +13,17 @@ import numpy as np
 from ..landscape import loss_slice
 from ..safe_text import markdown_literal, plotly_literal
 from .panels import Panel
-from .style import MARKER_EDGE, OPTIMUM_COLOR, PATH, base_layout, compact, padded_range, png_source, scale_colors
+from .style import (
+    MARKER_EDGE,
+    OPTIMUM_COLOR,
+    PATH,
+    base_layout,
+    colorbar_carrier,
+    compact,
+    padded_range,
+    png_source,
+    scale_colors,
+)
 
 MAX_PATH_POINTS = 500
 TRAIL_FRAMES = 12
@@ -207,15 +217,15 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     v_range = [float(ls.v_values[0]), float(ls.v_values[-1])]
     lattice_u, lattice_v = np.meshgrid(ls.u_values[::3], ls.v_values[::3])  # (V', U') each
     traces = [
-        # The colour bar and the hover read-out of the loss under the image: invisible markers on a lattice (a
-        # scatter trace: plotly.js keeps drawing scatter traces while the animation plays, and drops the others).
-        {"type": "scatter", "mode": "markers", "name": "loss", "showlegend": False,
+        # The colour bar, and the hover read-out of the loss under the image (points drawn as nothing): scatter
+        # traces, which plotly.js keeps drawing while the animation plays (it drops the others, see panels.py).
+        colorbar_carrier("loss scale", {"colorscale": "Viridis", "cmin": lo, "cmax": hi,
+                                        "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8}}),
+        {"type": "scatter", "mode": "none", "name": "loss", "showlegend": False,
          "x": compact(lattice_u.ravel(), 4), "y": compact(lattice_v.ravel(), 4),  # as the read-out shows them
-         "marker": {"color": compact(log_loss(ls.loss)[::3, ::3].ravel(), 3), "opacity": 0, "colorscale": "Viridis",
-                    "cmin": lo, "cmax": hi, "showscale": True,
-                    "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8}},
+         "customdata": compact(log_loss(ls.loss)[::3, ::3].ravel(), 4),
          "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})≈"
-                          "%{marker.color:.3f}<extra></extra>"},
+                          "%{customdata:.3f}<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
          "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
          "hoverinfo": "skip", "showlegend": False},
@@ -237,7 +247,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
         traces=traces,
         xaxis={"title": {"text": ls.u_text}, "range": u_range, "showgrid": False, "zeroline": False},
         yaxis={"title": {"text": ls.v_text}, "range": v_range, "showgrid": False, "zeroline": False},
-        animated=[2, 3],
+        animated=[3, 4],
         frames=updates,
         images=[{"source": source, "x": u_range[0], "y": v_range[1], "sizex": u_range[1] - u_range[0],
                  "sizey": v_range[1] - v_range[0], "xanchor": "left", "yanchor": "top", "sizing": "stretch",

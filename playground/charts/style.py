@@ -89,6 +89,13 @@ def png_source(codes: np.ndarray, palette: np.ndarray, transparent: int | None =
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+def colorbar_carrier(name: str, scale: dict) -> dict:
+    """A scatter trace that draws nothing but the colour bar of `scale` (colorscale, cmin, cmax, colorbar): the colour
+    bar of a picture that is an image, in a figure that animates (see panels.py)."""
+    return {"type": "scatter", "mode": "markers", "name": name, "x": [None], "y": [None], "showlegend": False,
+            "hoverinfo": "skip", "marker": {"color": [scale["cmin"]], "showscale": True, **scale}}
+
+
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
     """At most `max_frames` evenly spaced frame numbers, always including the first and the last."""
     return evenly_spaced(n_frames, max_frames)
