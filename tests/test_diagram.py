@@ -315,7 +315,7 @@ def test_each_picture_over_the_plane_is_that_neurons_output(built, case):
         columns = centres(fig, at_frame(fig, k), exp)
         assert len(animated) == 1 and len(columns) == len(activations)
         for column, values in enumerate(activations):
-            image = images[on_diagram[0]] if column == 0 else images[animated[0]]  # the inputs' still image, the frame's
+            image = images[on_diagram[0] if column == 0 else animated[0]]  # the inputs' still image, or the frame's
             for node in range(values.shape[1]):
                 truth = values[:, node].reshape(n2, n1)
                 if column == 0:
