@@ -22,6 +22,7 @@ from playground.datasets import DATASETS
 from playground.engine.training import EXPLODE_FACTOR
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
+from playground.sections import summary
 from playground.settings import Settings
 from tests.page import assert_clean, figure, image_at, nearest_on_scale
 
@@ -119,6 +120,29 @@ def test_the_summary_numbers_are_those_of_the_state_the_charts_end_on(app, query
         grid_curve = fit_panel(exp, frame_indices(len(h.step))).traces[-1]["y"]
         assert numbers(note[0]["text"]) == [pytest.approx(min(grid_curve), rel=1e-2),
                                             pytest.approx(max(grid_curve), rel=1e-2)]
+
+
+def test_an_explosion_under_a_penalty_says_the_threshold_of_the_objective(app):
+    at = app(regularization="l2", regularization_rate="10", optimizer="sgd", learning_rate="3", seed="5")
+    assert not at.exception
+    exp = page_run(at)
+    h = exp.history
+    assert h.diverged_at is not None
+    w0, b0 = h.params[0, :-1], h.params[0, -1]
+    start = float(np.mean((exp.X_train @ w0 + b0 - exp.y_train) ** 2)) + 10 * float(np.sum(w0 ** 2))  # loss + λ·Σw²
+    (warning,) = [w.value for w in at.warning if "explode" in w.value]
+    assert "the objective (loss + penalty) was above" in warning
+    assert numbers(warning.split("above ")[1])[0] == pytest.approx(EXPLODE_FACTOR * max(start, 1), rel=1e-6)
+
+
+def test_an_explosion_from_a_start_too_large_for_a_threshold_says_not_a_number():
+    exp = run_experiment(replace(Settings(), optimizer="sgd", learning_rate=10.0))
+    h = exp.history
+    huge = replace(exp, history=replace(h, train_loss=np.r_[1e305, h.train_loss[1:]]))  # a million times it: inf
+    text = summary.explosion_text(huge)
+    assert "inf" not in text and "the loss was not a number" in text
+    small = replace(exp, history=replace(h, train_loss=np.r_[0.25, h.train_loss[1:]]))  # under 1: the limit is 10⁶
+    assert "above 1,000,000 (a million: the starting loss was below 1)" in summary.explosion_text(small)
 
 
 def test_points_predicted_off_the_chart_are_counted_on_it():

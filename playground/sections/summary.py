@@ -175,12 +175,19 @@ def explosion_text(exp: Experiment) -> str:
     if at == 0:
         return ("**The loss cannot be computed at the start**: it is not a finite number with these inputs. "
                 "Standardize the features or pick a smaller scale.")
-    limit = EXPLODE_FACTOR * max(float(h.train_loss[0]), 1.0)
+    what = "loss" if h.regularization == "none" else "objective (loss + penalty)"
+    start = float(h.objective[0])  # what the engine judges: the objective, as it was before any update
+    limit = EXPLODE_FACTOR * max(start, 1.0)
+    if np.isfinite(limit):
+        times = f"a million times the starting {what.split()[0]}" if start >= 1 else \
+            f"a million: the starting {what.split()[0]} was below 1"
+        how = f"above {readable(limit)} ({times}) or not a number"
+    else:  # a start so large that a million times it is no number: only not-a-number counts
+        how = "not a number"
     scale = "" if exp.settings.standardize else ", or standardize the features"
-    return (f"**Update {at} made the loss explode**: after it the loss was above {readable(limit)} (a million times "
-            f"the starting loss) or not a number, so training stopped. Each update overshot further than the last. "
-            f"The charts and every number above end at step {at - 1}, the last state before it. Try a smaller "
-            f"learning rate{scale}.")
+    return (f"**Update {at} made the loss explode**: after it the {what} was {how}, so training stopped. Each "
+            f"update overshot further than the last. The charts and every number above end at step {at - 1}, the "
+            f"last state before it. Try a smaller learning rate{scale}.")
 
 
 def unreachable_target_text(exp: Experiment) -> str | None:
