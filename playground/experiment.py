@@ -203,8 +203,8 @@ def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedDat
                        feature_names=input_features.names(raw.feature_names, inputs))
         X_train, X_val = input_features.transform(raw_train, inputs), input_features.transform(raw_val, inputs)
     scaler = StandardScaler().fit(X_train) if settings.standardize else None
-    if scaler is not None:
-        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    if scaler is not None:  # no validation rows (a fraction of 0): nothing to scale, and scikit-learn refuses to
+        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val) if len(X_val) else X_val
     return PreparedData(data, X_train, X_val, y_train, y_val, scaler, raw_train, raw_val, raw.feature_names, inputs,
                         data_key(settings, upload))
 

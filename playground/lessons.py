@@ -217,6 +217,19 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
 )}
 
 
+def parse_lesson_flag(flag: str | None) -> tuple[str, int] | None:
+    """A link's `lesson=` value: 'digits' → ('digits', 0), 'digits:2' → ('digits', 1); None when there is no such
+    lesson. A part number out of range opens the nearest part; one that is not a number, the first."""
+    lesson_id, _, number = str(flag or "").partition(":")
+    if lesson_id not in LESSONS:
+        return None
+    last = len(LESSONS[lesson_id].parts) - 1
+    number = number.strip()
+    digits = number.lstrip("0") if number.isdecimal() else ""  # decimal digits of any script ("٢" is 2, "²" is none)
+    part = last if len(digits) > 3 else int(digits or "1") - 1  # never int() 4,301 digits (Python refuses)
+    return lesson_id, min(max(part, 0), last)
+
+
 def lesson_part(lesson_id: str | None, part: int = 0) -> LessonPart | None:
     """A lesson's part, or None for an unknown id."""
     lesson = LESSONS.get(lesson_id or "")

@@ -52,8 +52,7 @@ def share_link(current: Settings, hide: list[str] | None = None) -> str:
     """The page's address with these settings, the lesson and view flags, hiding the controls in `hide` (default:
     those this page hides). Built from the settings, not the address bar, which is updated later in the run."""
     parts = urlsplit(st.context.url or "")
-    params = {**current.to_query(), **url.view_params(hide)}
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(params), ""))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(url.link_params(current, hide)), ""))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import features as input_features
 from ..datasets import DATASETS, UPLOAD
 from ..experiment import drop_unknown_columns
-from ..settings import GROUPS, Settings
+from ..settings import GROUPS, Settings, with_dataset
 from . import state
 
 UPLOADER_KEY = "csv_file"
@@ -17,10 +17,7 @@ UPLOADER_KEY = "csv_file"
 
 def _on_dataset_change() -> None:
     """Switching dataset applies what suits it (output activation, scaling, number of points)."""
-    key = st.session_state[state.widget_key("dataset")]
-    base = replace(state.settings(), dataset=key, features="")
-    new, _ = Settings.from_mapping(DATASETS[key].recommended, base=base)
-    state.apply_settings(new)
+    state.apply_settings(with_dataset(state.settings(), st.session_state[state.widget_key("dataset")]))
 
 
 def _new_data() -> None:
