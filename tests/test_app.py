@@ -109,6 +109,15 @@ def test_an_uploaded_file_shows_in_the_sidebar_on_its_first_render_and_keeps_the
     assert "batch_size" not in at.query_params
 
 
+def test_a_bad_file_between_two_good_ones_keeps_the_batch_size(app):
+    at = app(dataset="upload")
+    for name, data in (("good.csv", _csv(60)), ("bad.csv", b"\x89PNG not a csv"), ("good.csv", _csv(60))):
+        at.file_uploader(key="csv_file").set_value((name, data, "text/csv")).run()
+        assert not at.exception
+        assert at.session_state["settings"].batch_size == 32 == at.slider(key="w_batch_size").value, name
+    assert_clean(at)
+
+
 PLAYED = {  # every kind of animated figure: (query, the figure's key)
     "1-D curve": ({}, "fit_landscape"),
     "2-D classes": ({"lesson": "nonlinear"}, "fit_landscape"),

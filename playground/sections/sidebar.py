@@ -90,9 +90,8 @@ def _prepare_widget_state(f, key: str, value, n_train: int | None, feature_names
         if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
             st.session_state[key + "_list"] = names
         return
-    if f.name == "batch_size" and n_train is not None:
-        value = min(st.session_state.get(key, value), n_train)
-        st.session_state[key] = value
+    if f.name == "batch_size":  # its slider's range follows the data: a new range would reset it to 1
+        st.session_state[key] = min(st.session_state.get(key, value), n_train or f.metadata["max"])
     elif key not in st.session_state:
         st.session_state[key] = value
 
