@@ -164,8 +164,14 @@ def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]
 
 
 # The settings that decide the training data (loading, column choice, split, scaling); the rest decide the training.
-DATA_FIELDS = ("dataset", "digit_target", "target", "features", "inputs", "n_points", "noise", "seed",
-               "validation_split", "standardize")
+LOAD_FIELDS = ("dataset", "digit_target", "target", "features", "n_points", "noise", "seed")  # what load_dataset reads
+DATA_FIELDS = (*LOAD_FIELDS, "inputs", "validation_split", "standardize")  # … and what prepare_data does with it
+
+
+def load_settings(settings: Settings) -> Settings:
+    """The defaults with only the settings that decide `load_dataset`'s table: a cache key that training changes
+    do not touch."""
+    return replace(Settings(), **{name: getattr(settings, name) for name in LOAD_FIELDS})
 
 
 @dataclass(frozen=True, eq=False)
