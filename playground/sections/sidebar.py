@@ -72,6 +72,8 @@ def _widget(f, key: str, container, n_train: int, feature_names: list[str], targ
     if f.name == "seed":
         return container.number_input(label, meta["min"], meta["max"], step=1, key=key, help=help_text)
     hi = n_train if f.name == "batch_size" and n_train is not None else meta["max"]
+    if hi <= meta["min"]:  # one training row: a batch of it is all there is (a slider needs two ends)
+        return st.session_state[key]
     return container.slider(label, meta["min"], hi, step=meta["step"], key=key, help=help_text)
 
 
@@ -97,6 +99,8 @@ def _prepare_widget_state(f, key: str, value, n_train: int | None, feature_names
 
 
 def _batch_caption(batch_size: int, n_train: int) -> str:
+    if n_train == 1:
+        return "**Full batch**: the one training point, 1 update per epoch."
     if batch_size >= n_train:
         return f"**Full batch**: all {n_train} training points per update, 1 update per epoch."
     if batch_size == 1:
