@@ -154,9 +154,9 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
             "Set weights by hand",
             "Six points x = 0…5 labelled 0, 0, 0, 1, 1, 1. With a sigmoid, the neuron outputs a probability: "
             "the shading shows it. The notebook sets w = 2 and b = −4.5; at x = 0 that gives 0.01.",
-            "Before you look at the red dashed line: where should the probability be 0.5 for w = 2, b = −4.5? "
-            "(Where is w·x + b = 0?) Then make w larger and smaller while keeping that point where it is: which b "
-            "does each w need, and what happens to the curve and to the loss?",
+            "The red dashed line marks where the probability is 0.5: work out where w·x + b = 0 for w = 2, "
+            "b = −4.5, and check it against the chart. Then make w larger and smaller while keeping that point "
+            "where it is: which b does each w need, and what happens to the curve and to the loss?",
         ),
     )),
     Lesson("nonlinear", "Beyond a straight line", "after TensorFlow Playground, with this page's numbers", (

@@ -76,8 +76,9 @@ def lasso(X: np.ndarray, y: np.ndarray, rate: float) -> Solution:
     return Solution((model.coef_.copy(), float(model.intercept_)))
 
 
-SEPARABLE = ("the training classes can be separated perfectly (a line puts every training point on its side), "
-             "so the cross-entropy keeps falling as the weights grow and the best weights are infinitely large")
+SEPARABLE = ("the training classes can be separated perfectly (the neuron's boundary, where w·x + b = 0 for the "
+             "inputs it is fed, puts every training point on its side), so the cross-entropy keeps falling as the "
+             "weights grow and the best weights are infinitely large")
 
 
 def logistic_solution(X: np.ndarray, y: np.ndarray) -> Solution:

@@ -426,7 +426,8 @@ def test_each_line_along_x_is_that_neurons_output(built):
             for node in range(values.shape[1]):
                 height = (codes[node, :-1] - (centre[node] - half)) / (2 * half)  # 0 at the box's bottom, 1 at its top
                 truth = np.clip((values[:, node] - lo) / (hi - lo), 0, 1)
-                assert np.abs(height - truth).max() <= 1 / (4 * half) + 1e-9
+                # to a twentieth of a unit: whole units drew a linear output's straight line as stairs
+                assert np.abs(height - truth).max() <= 0.05 / (2 * half) + 1e-9
 
 
 @pytest.mark.parametrize("case", ["digits block, 1×4", "10 input nodes, 2×3"])

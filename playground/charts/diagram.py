@@ -257,14 +257,14 @@ def _line_trace(column: _Column, half: int, grid: InputGrid, color: str, width: 
 
 
 def _line_codes(values: np.ndarray, column: _Column, half: int, lo: float, hi: float) -> np.ndarray:
-    """(F, G, n) values → (F, n·(G + 1)) y positions (whole units): each node's line inside its box, a 0 after
-    each line (its x is None there). Sent as JSON numbers: any byte may come up, and base64 would make "/"."""
+    """(F, G, n) values → (F, n·(G + 1)) y positions (in tenths of a unit: whole units drew a straight line as
+    stairs): each node's line inside its box, a 0 after each line (its x is None there). Sent as JSON numbers."""
     with np.errstate(all="ignore"):
         scaled = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     scaled = np.where(np.isfinite(scaled), scaled, 0.0)
-    y = column.y[None, None, :] - half + np.round(scaled * 2 * half)  # (F, G, n)
+    y = np.round(column.y[None, None, :] - half + scaled * 2 * half, 1)  # (F, G, n)
     lines = np.concatenate([y, np.zeros_like(y[:, :1])], axis=1)  # (F, G + 1, n)
-    return lines.transpose(0, 2, 1).reshape(len(values), -1).astype(int)
+    return lines.transpose(0, 2, 1).reshape(len(values), -1)
 
 
 def _boxes(columns: list[_Column], half: int, block: bool, circles: bool, rows: int, pitch: int) -> dict:

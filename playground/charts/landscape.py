@@ -226,20 +226,23 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
          "customdata": compact(log_loss(ls.loss)[::3, ::3].ravel(), 4),
          "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})≈"
                           "%{customdata:.3f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
-         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
-         "hoverinfo": "skip", "showlegend": False},
+        # The last steps up to the moment shown, in red, under the whole path in white (narrower, so both show
+        # when they coincide: a run that blew up after a few steps is all "last steps").
         {"type": "scatter", "mode": "lines", "name": "recent steps", "showlegend": False,
          "x": compact(ls.path_u[frames[-TRAIL_FRAMES:]]), "y": compact(ls.path_v[frames[-TRAIL_FRAMES:]]),
-         "line": {"color": PATH, "width": 3}, "hoverinfo": "skip"},
+         "line": {"color": PATH, "width": 5}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
+         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.8)", "width": 1.5},
+         "hoverinfo": "skip", "showlegend": False},
         {"type": "scatter", "mode": "markers", "name": "current", "showlegend": False,
          "x": [float(ls.path_u[frames[-1]])],
          "y": [float(ls.path_v[frames[-1]])], "marker": {**marker, "color": PATH, "symbol": "circle"}},
-        {"type": "scatter", "mode": "markers", "name": "start", "x": [float(ls.path_u[0])],
-         "y": [float(ls.path_v[0])], "marker": {**marker, "color": "#ffffff", "symbol": "square"}},
     ]
     if ls.optimum is not None:
         traces.append(optimum_trace(ls))
+    # The start last, so that ■ shows inside a ★ at the same place (a run that blew up far from both).
+    traces.append({"type": "scatter", "mode": "markers", "name": "start", "x": [float(ls.path_u[0])],
+                   "y": [float(ls.path_v[0])], "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
     us, vs = compact(ls.path_u[frames]), compact(ls.path_v[frames])  # the path at each animation frame
     updates = [[{"x": us[max(0, i - TRAIL_FRAMES + 1) : i + 1], "y": vs[max(0, i - TRAIL_FRAMES + 1) : i + 1]},
                 {"x": [us[i]], "y": [vs[i]]}] for i in range(len(frames))]
@@ -247,7 +250,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
         traces=traces,
         xaxis={"title": {"text": ls.u_text}, "range": u_range, "showgrid": False, "zeroline": False},
         yaxis={"title": {"text": ls.v_text}, "range": v_range, "showgrid": False, "zeroline": False},
-        animated=[3, 4],
+        animated=[2, 4],
         frames=updates,
         images=[{"source": source, "x": u_range[0], "y": v_range[1], "sizex": u_range[1] - u_range[0],
                  "sizey": v_range[1] - v_range[0], "xanchor": "left", "yanchor": "top", "sizing": "stretch",

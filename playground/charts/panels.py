@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .style import CONTROLS_MARGIN_PX, animation_controls, base_layout
+from .style import CONTROLS_MARGIN_PX, animation_controls, base_layout, legend_under_title
 
 GAP = 0.12  # between panels (paper fraction): the next panel's axis title and tick labels
 COLORBAR_GAP = 0.13  # more after a panel with a colour bar (its title stands beside it, turned)
@@ -105,4 +105,5 @@ def compose(panels: list[Panel], labels: list[str], title: str = "", height: int
         layout["height"] = height + CONTROLS_MARGIN_PX - base_layout()["margin"]["b"]
         plot_height = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
         layout.update(animation_controls(labels, bool(animated_images), plot_height))
+        legend_under_title(layout)  # at the new height
     return figure

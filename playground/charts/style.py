@@ -195,7 +195,7 @@ def for_projector(figure: dict, font_px: int) -> dict:
                              for s in layout["sliders"]]
         layout["updatemenus"] = [lower(menu) for menu in layout.get("updatemenus", [])]
     data = [_colorbar_font(trace, size) for trace in figure["data"]]
-    return {**figure, "data": data, "layout": layout}
+    return {**figure, "data": data, "layout": legend_under_title(layout)}
 
 
 def _colorbar_font(trace: dict, size: dict) -> dict:
@@ -208,12 +208,28 @@ def _colorbar_font(trace: dict, size: dict) -> dict:
     return trace
 
 
+TITLE_ROOM_PX = 44  # from the top of a titled figure to its legend: the title's line and a gap
+
+
+def legend_under_title(layout: dict) -> dict:
+    """A titled layout with its title at the figure's top and its legend just under it, both placed in the figure's
+    own coordinates (`layout["height"]` px): a legend that wraps onto more rows on a narrow screen pushes the plot
+    down (plotly.js widens the top margin) instead of running into the title. Untitled layouts are left as they are."""
+    title = layout.get("title") or {}
+    if not title.get("text"):
+        return layout
+    layout["title"] = {**title, "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 12}}
+    layout["legend"] = {**layout.get("legend", {}), "yref": "container", "y": 1.0 - TITLE_ROOM_PX / layout["height"],
+                        "yanchor": "top"}
+    return layout
+
+
 def base_layout(title: str = "", height: int = 460) -> dict:
     """Margins, legend and height shared by the page's figures."""
-    return {
+    return legend_under_title({
         "title": {"text": title, "x": 0.0, "xanchor": "left"},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
         "hovermode": "closest",
-    }
+    })

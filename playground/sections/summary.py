@@ -17,7 +17,7 @@ from .. import features as input_features
 from ..engine import EXPLODE_FACTOR, parameter_counts
 from ..engine.losses import EPS
 from ..experiment import Experiment
-from ..numbers import latex_number, readable
+from ..numbers import fixed, latex_number, readable
 from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS
 from . import state
@@ -155,7 +155,7 @@ def original_units_equation(exp: Experiment) -> str:
 
 def score_text(value: float) -> str:
     """An accuracy or R² as the summary writes it: three decimals (0.914, 1.000), or in full when huge."""
-    return f"{value:.3f}".replace("-", "−") if abs(value) < 10 else readable(value)
+    return fixed(value) if abs(value) < 10 else readable(value)
 
 
 def _render_reference(exp: Experiment, reference) -> None:
@@ -163,8 +163,8 @@ def _render_reference(exp: Experiment, reference) -> None:
     w, b = h.w[-1], h.b[-1]
     method = exp.method
     name = f"{method.name} ({method.source})"
-    parts = [f"weight {w[j]:.3f} vs exact {reference[0][j]:.3f}" for j in range(min(len(w), MAX_TERMS))]
-    parts.append(f"bias {b:.3f} vs exact {reference[1]:.3f}")
+    parts = [f"weight {fixed(w[j])} vs exact {fixed(reference[0][j])}" for j in range(min(len(w), MAX_TERMS))]
+    parts.append(f"bias {fixed(b)} vs exact {fixed(reference[1])}")
     st.markdown(f"**Neuron vs exact answer** ({name}): " + ", ".join(parts) + ("…" if len(w) > MAX_TERMS else ""))
 
 
