@@ -145,7 +145,7 @@ def test_two_sessions_never_see_each_others_data_or_results(app):
     for at, slope in ((first, 2.0), (second, -5.0)):
         assert not at.exception and not at.error
         exact = next(m.value for m in at.markdown if "Neuron vs exact answer" in m.value)
-        assert f"exact {slope:.3f}" in exact
+        assert f"exact {slope:.3f}".replace("-", "−") in exact  # a true minus sign
     assert first.session_state["upload_bytes"] != second.session_state["upload_bytes"]
 
 

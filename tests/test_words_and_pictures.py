@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from playground.charts import handset
+from playground.charts.fit import zero_level_lines
 from playground.charts.landscape import compute_slice, default_slice_parameters, landscape_panel
 from playground.charts.race import race_landscape_figure, race_slice
 from playground.charts.style import frame_indices
@@ -96,3 +97,17 @@ def test_every_racer_shows_where_the_paths_run_together():
     widths = [t["line"]["width"] for _, t in paths]
     assert widths == sorted(widths, reverse=True) and len(set(widths)) == 4  # each drawn over the last, narrower
     assert max(halos) < min(i for i, _ in paths)  # no halo over an earlier racer's path
+
+
+def test_the_boundary_line_is_the_level_it_says_closed_where_it_closes():
+    x = np.linspace(-1.0, 1.0, 20)
+    X, Y = np.meshgrid(x, x)
+    xs, ys = zero_level_lines(x, x, 0.5 - np.hypot(X, Y))  # the circle of radius 0.5: one closed line
+    assert None not in xs and (xs[0], ys[0]) == (xs[-1], ys[-1])
+    radius = np.hypot(np.array(xs, dtype=float), np.array(ys, dtype=float))
+    assert np.abs(radius - 0.5).max() < 0.005  # linear interpolation along cell edges, a 0.1 grid
+    xs, ys = zero_level_lines(x, x, X - 0.3 * Y)  # a straight line, from the bottom edge to the top edge
+    np.testing.assert_allclose(np.array(xs, dtype=float), 0.3 * np.array(ys, dtype=float), atol=1e-4)
+    assert sorted([ys[0], ys[-1]]) == [-1.0, 1.0]
+    xs, _ = zero_level_lines(x, x, np.where(np.abs(X) > 0.5, 1.0, -1.0))  # two separate lines, None between
+    assert sum(v is None for v in xs) == 1

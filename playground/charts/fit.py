@@ -176,8 +176,9 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
                                   marker_line=edge))
     return Panel(
         traces=traces,
-        xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1},
-        yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2},
+        # no grid lines: they would be drawn over the shading (an image lies under the grid)
+        xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1, "showgrid": False, "zeroline": False},
+        yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2, "showgrid": False, "zeroline": False},
         animated=animated,
         frames=frame_updates,
         images=[image],
@@ -250,13 +251,13 @@ def zero_level_lines(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[list,
         if first in seen:
             continue
         line, previous, edge = [], None, first
-        while edge is not None and edge not in seen:
+        while edge is not None:
             seen.add(edge)
             line.append(point(edge))
             following = [e for e in neighbours[edge] if e != previous and e not in seen]
             previous, edge = edge, (following[0] if following else None)
-        if edge is not None:  # a loop: back to its start
-            line.append(point(edge))
+        if len(line) > 2 and first in neighbours[previous]:  # a loop: back to its start
+            line.append(line[0])
         if xs:
             xs.append(None)
             ys.append(None)
