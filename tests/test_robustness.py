@@ -201,6 +201,15 @@ def test_a_run_file_with_a_giant_integer_is_refused_with_a_message(where):
         export.parse_run_file(giant.encode())
 
 
+@pytest.mark.parametrize("value", ODD_NUMBERS, ids=range(len(ODD_NUMBERS)))
+def test_odd_numbers_as_every_setting_of_a_run_file_load_with_notices(value):
+    record = {"app": export.APP, "version": export.FORMAT_VERSION, "settings": {name: value for name in FIELDS},
+              "final": {"params": [0.5, 1.0]}}
+    loaded = export.parse_run_file(json.dumps(record).encode())  # a RunFileError would say why; nothing else
+    assert loaded.adjusted and loaded.notices  # what could not be used as it is, said
+    assert loaded.settings.validated()[1] == []  # and what is applied is a legal run
+
+
 def test_a_run_file_with_a_giant_integer_is_explained_in_the_page(app):
     at = app(view="Export")
     bad = f'{{"app": "{export.APP}", "version": 1, "settings": {{"seed": {GIANT}}}}}'.encode()
