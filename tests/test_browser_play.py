@@ -181,12 +181,13 @@ def play_and_check(page, graph, figure: dict) -> None:
         graph.locator(".updatemenu-button").filter(has_text="Play").click()
         page.wait_for_function(f"(gd) => gd._fullLayout._currentFrame && gd._fullLayout._currentFrame !== "
                                f"{names[-1]!r}", arg=graph.element_handle(), timeout=10_000)
-        for _ in range(8):  # each look waits for the page's thread, busy drawing: ~0.1–0.7 s
+        for _ in range(12):  # each look also waits for the page's thread while it draws: up to ~0.7 s
             snapshot = graph.evaluate(SNAPSHOT_JS)
             check(snapshot, figure, strict=False)
             shown.add(snapshot["frame"])
             if snapshot["frame"] is not None and names.index(snapshot["frame"]) >= pause_from:
                 break
+            page.wait_for_timeout(120)  # a frame or two on (a light figure plays a frame every 80 ms)
         # forced: while it plays, plotly.js redraws the buttons with every frame, never "stable" for Playwright
         graph.locator(".updatemenu-button").filter(has_text="Pause").click(force=True)
         page.wait_for_function(SETTLED_JS, arg=graph.element_handle(), timeout=10_000)
