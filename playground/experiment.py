@@ -164,8 +164,14 @@ def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]
 
 
 # The settings that decide the training data (loading, column choice, split, scaling); the rest decide the training.
-DATA_FIELDS = ("dataset", "digit_target", "target", "features", "inputs", "n_points", "noise", "seed",
-               "validation_split", "standardize")
+LOAD_FIELDS = ("dataset", "digit_target", "target", "features", "n_points", "noise", "seed")  # what load_dataset reads
+DATA_FIELDS = (*LOAD_FIELDS, "inputs", "validation_split", "standardize")  # … and what prepare_data does with it
+
+
+def load_settings(settings: Settings) -> Settings:
+    """The defaults with only the settings that decide `load_dataset`'s table: a cache key that training changes
+    do not touch."""
+    return replace(Settings(), **{name: getattr(settings, name) for name in LOAD_FIELDS})
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,8 +209,8 @@ def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedDat
                        feature_names=input_features.names(raw.feature_names, inputs))
         X_train, X_val = input_features.transform(raw_train, inputs), input_features.transform(raw_val, inputs)
     scaler = StandardScaler().fit(X_train) if settings.standardize else None
-    if scaler is not None:
-        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val)
+    if scaler is not None:  # no validation rows (a fraction of 0): nothing to scale, and scikit-learn refuses to
+        X_train, X_val = scaler.transform(X_train), scaler.transform(X_val) if len(X_val) else X_val
     return PreparedData(data, X_train, X_val, y_train, y_val, scaler, raw_train, raw_val, raw.feature_names, inputs,
                         data_key(settings, upload))
 

@@ -205,6 +205,9 @@ def _decode_json(data: bytes):
                            f"column {error.colno}).") from error
     except RecursionError as error:
         raise RunFileError("This file is not a run file: its JSON is nested too deeply.") from error
+    except ValueError as error:  # a whole number of over 4,300 digits: Python refuses to read it
+        raise RunFileError("This file is not a run file: it holds a number too long to read "
+                           "(thousands of digits).") from error
 
 
 def _final_params(final) -> tuple[float, ...] | None:

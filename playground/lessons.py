@@ -159,9 +159,9 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
             "Set weights by hand",
             "Six points x = 0…5 labelled 0, 0, 0, 1, 1, 1. With a sigmoid, the neuron outputs a probability: "
             "the shading shows it. The notebook sets w = 2 and b = −4.5; at x = 0 that gives 0.01.",
-            "Before you look at the red dashed line: where should the probability be 0.5 for w = 2, b = −4.5? "
-            "(Where is w·x + b = 0?) Then make w larger and smaller while keeping that point where it is: which b "
-            "does each w need, and what happens to the curve and to the loss?",
+            "The red dashed line marks where the probability is 0.5: work out where w·x + b = 0 for w = 2, "
+            "b = −4.5, and check it against the chart. Then make w larger and smaller while keeping that point "
+            "where it is: which b does each w need, and what happens to the curve and to the loss?",
         ),
     )),
     Lesson("nonlinear", "Beyond a straight line", "after TensorFlow Playground, with this page's numbers", (
@@ -220,6 +220,19 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
         ),
     )),
 )}
+
+
+def parse_lesson_flag(flag: str | None) -> tuple[str, int] | None:
+    """A link's `lesson=` value: 'digits' → ('digits', 0), 'digits:2' → ('digits', 1); None when there is no such
+    lesson. A part number out of range opens the nearest part; one that is not a number, the first."""
+    lesson_id, _, number = str(flag or "").partition(":")
+    if lesson_id not in LESSONS:
+        return None
+    last = len(LESSONS[lesson_id].parts) - 1
+    number = number.strip()
+    digits = number.lstrip("0") if number.isdecimal() else ""  # decimal digits of any script ("٢" is 2, "²" is none)
+    part = last if len(digits) > 3 else int(digits or "1") - 1  # never int() 4,301 digits (Python refuses)
+    return lesson_id, min(max(part, 0), last)
 
 
 def lesson_part(lesson_id: str | None, part: int = 0) -> LessonPart | None:

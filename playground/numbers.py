@@ -45,3 +45,10 @@ def readable(value: float, digits: int = 4) -> str:
     if magnitude >= 1000:
         return f"{value:,.0f}".replace("-", "−")
     return f"{value:.{digits}g}".replace("-", "−")
+
+
+def fixed(value: float, decimals: int = 3) -> str:
+    """A number with a fixed count of decimals and a true minus sign: 1.290, −8.680; one that rounds to zero is
+    0.000, never −0.000 (a lasso's zero weight, a tiny negative R²)."""
+    text = f"{float(value):.{decimals}f}"
+    return text.lstrip("-") if float(text) == 0 else text.replace("-", "−")

@@ -25,8 +25,9 @@ shared starting loss L0 down to the optimum L*, i.e. L ≤ L* + 1 % · (L0 − L
 (an exact fit) as well as when it is large. L* is the loss of the exact answer when one is given (a
 single neuron with a closed form), else the best final training loss among the racers — then one racer
 reaches it by construction, at the latest on its last update. The step counted is the exact update: the
-loss is evaluated at every recorded update (all of them up to 2,000 updates); for longer, thinned runs the
-first recorded update that reached it is narrowed down to the exact update by replaying the run. With a
+loss is evaluated at every recorded update (all of them up to 2,000 updates); for longer, thinned runs every
+update up to the first recorded one that reached it is replayed and evaluated, since an unrecorded update
+before it may have reached it first. With a
 weight penalty every "loss" here is the objective the racers descend, data loss + λ·Σ r(w), and the exact
 answer is the penalised optimum.
 """
@@ -43,13 +44,13 @@ from .engine.losses import bce_logits_per_point, bce_per_point
 from .engine.regularizers import weight_penalty
 from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
-from .stepthrough import Replay
 
 RACERS = ("sgd", "momentum", "rmsprop", "adam")
 TYPICAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.01, "adam": 0.1}
 WITHIN = 0.01  # "reached": at most 1 % of the way from the start loss to the optimum is left
 NOT_REACHED = "not reached"
 CHUNK_ELEMENTS = 2_000_000  # rows × frames evaluated at once when computing every frame's loss
+REPLAY_BLOCK = 512  # replayed updates evaluated at once when looking for the exact update in a thinned run
 NO_DIVERGENCE = "—"
 
 REACHED_COLUMN = "reached the optimum at update"
@@ -106,27 +107,32 @@ def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str
 
 
 def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) at each frame; (len(frames),).
+    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) at each frame; (len(frames),)."""
+    return objectives(history, X, y, history.params[np.asarray(frames, dtype=np.int64)])
 
-    A single neuron is evaluated for many frames at once (z = X·wᵀ + b for a block of frames), with the
-    engine's own per-point losses and penalty; a network with hidden layers frame by frame through the engine.
+
+def objectives(history, X: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) for each parameter vector of `params`
+    (B, P) of `history`'s network; (B,).
+
+    A single neuron is evaluated for many vectors at once (z = X·wᵀ + b for a block of them), with the engine's
+    own per-point losses and penalty; a network with hidden layers vector by vector through the engine.
     """
-    frames = np.asarray(frames, dtype=np.int64)
-    losses = np.empty(len(frames))
+    losses = np.empty(len(params))
     regularization, rate = history.regularization, history.regularization_rate
     with np.errstate(all="ignore"):
         if len(history.sizes) > 2:
             net = Network(*_network_args(history))
-            for i, frame in enumerate(frames):
-                net.params[:] = history.params[frame]
+            for i, vector in enumerate(params):
+                net.params[:] = vector
                 losses[i] = net.loss_value(X, y) + net.weight_penalty(regularization, rate)
             return losses
         block = max(1, CHUNK_ELEMENTS // max(len(y), 1))
-        for start in range(0, len(frames), block):
-            params = history.params[frames[start : start + block]]  # (B, p + 1)
-            z = X @ params[:, :-1].T + params[:, -1]  # (n, B)
+        for start in range(0, len(params), block):
+            chunk = params[start : start + block]  # (B, p + 1)
+            z = X @ chunk[:, :-1].T + chunk[:, -1]  # (n, B)
             losses[start : start + block] = per_point_loss(z, y[:, None], history.activation, history.loss).mean(0)
-            losses[start : start + block] += [weight_penalty([w], regularization, rate) for w in params[:, :-1]]
+            losses[start : start + block] += [weight_penalty([w], regularization, rate) for w in chunk[:, :-1]]
     return losses
 
 
@@ -153,27 +159,37 @@ def steps_to_reach(steps: np.ndarray, losses: np.ndarray, threshold: float) -> i
 
 
 def first_update_reaching(exp, racer: Racer, threshold: float) -> int | None:
-    """The exact update after which the racer's full training loss is at most `threshold`.
+    """The exact update after which the racer's full training loss is first at most `threshold`.
 
-    The first recorded step that reaches it is exact when the steps before it were all recorded; when the
-    history was thinned, the updates between it and the previous recorded step are replayed to find it.
+    The first recorded step that reaches it is exact when every update before it was recorded. When the history
+    was thinned, an update between two recorded steps may have reached it earlier (the loss of a small batch
+    jumps about), so every update up to that step is replayed, as the engine made it, and evaluated.
     """
     found = steps_to_reach(racer.loss_steps, racer.step_loss, threshold)
     if found is None or found == 0:
         return found
-    previous = int(racer.loss_steps[np.searchsorted(racer.loss_steps, found) - 1])
-    if found - previous == 1:
+    recorded = racer.loss_steps[: int(np.searchsorted(racer.loss_steps, found)) + 1]
+    if np.array_equal(recorded, np.arange(found + 1)):
         return found
     settings = replace(exp.settings, optimizer=racer.optimizer, learning_rate=racer.learning_rate)
-    replay = Replay(replace(exp, settings=settings, history=racer.history), keep=1, behind=0)
-    h = racer.history
-    net = Network(*_network_args(h))
-    for step in range(previous + 1, found):
-        net.params[:] = replay.explain(step).params_after
-        with np.errstate(all="ignore"):
-            if net.loss_value(exp.X_train, exp.y_train) + net.weight_penalty(h.regularization,
-                                                                             h.regularization_rate) <= threshold:
-                return step
+    run = make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val)
+    net, optimizer, h = run.net, run.optimizer, racer.history
+    block = np.empty((REPLAY_BLOCK, net.n_params))  # (B, P) the parameters after each update of a block
+    filled, step = 0, 0
+    with np.errstate(all="ignore"):  # as TrainingRun.run
+        for _, _, X_batch, y_batch in run.batches():
+            run.batch_gradient(X_batch, y_batch)
+            optimizer.step(net.params, net.grads)
+            step += 1
+            block[filled] = net.params
+            filled += 1
+            if filled == REPLAY_BLOCK or step == found:
+                close = np.flatnonzero(objectives(h, exp.X_train, exp.y_train, block[:filled]) <= threshold)
+                if close.size:
+                    return step - filled + 1 + int(close[0])
+                filled = 0
+            if step == found:
+                break
     return found
 
 

@@ -78,11 +78,12 @@ def lasso(X: np.ndarray, y: np.ndarray, rate: float) -> Solution:
     return Solution((model.coef_.copy(), float(model.intercept_)))
 
 
-SEPARABLE = ("the training classes can be separated perfectly (a line puts every training point on its side), "
-             "so the cross-entropy keeps falling as the weights grow and the best weights are infinitely large")
-QUASI_SEPARABLE = ("some training points can be split from all the others perfectly (a boundary puts them alone on "
-                   "their side and the rest on it or beyond), so the cross-entropy keeps falling as some weights grow "
-                   "and the best weights are infinitely large")
+SEPARABLE = ("the training classes can be separated perfectly (the neuron's boundary, where w·x + b = 0 for the "
+             "inputs it is fed, puts every training point on its side), so the cross-entropy keeps falling as the "
+             "weights grow and the best weights are infinitely large")
+QUASI_SEPARABLE = ("some training points can be split from all the others perfectly (the neuron's boundary can put "
+                   "them alone on their side and the rest on it or beyond), so the cross-entropy keeps falling as "
+                   "some weights grow and the best weights are infinitely large")
 
 
 def separation(Z: np.ndarray, y: np.ndarray) -> str | None:

@@ -185,17 +185,26 @@ class Settings:
         return settings, notices
 
     @classmethod
-    def from_query(cls, params: dict[str, str]) -> tuple[Settings, list[str]]:
-        """Settings from URL query parameters; names that are not settings are left to the caller."""
-        return cls.from_mapping({k: v for k, v in params.items() if k in FIELDS})
+    def from_query(cls, params: dict[str, str], start: Settings | None = None) -> tuple[Settings, list[str]]:
+        """Settings from URL query parameters, read as `to_query` writes them from `start` (default: the defaults):
+        a link's dataset is switched to as the page switches it (`with_dataset`), then its other values apply.
+        Names that are not settings are left to the caller."""
+        raw = {k: v for k, v in params.items() if k in FIELDS}
+        start = start or cls()
+        dataset, _ = _coerce(FIELDS["dataset"], raw["dataset"]) if "dataset" in raw else (MISSING, None)
+        base = start if dataset is MISSING or dataset == start.dataset else with_dataset(start, dataset)
+        return cls.from_mapping(raw, base=base)
 
-    def to_query(self) -> dict[str, str]:
-        """URL query parameters for every setting that differs from its default."""
-        defaults = Settings()
+    def to_query(self, start: Settings | None = None) -> dict[str, str]:
+        """URL query parameters that make these settings from `start` (default: the defaults), as `from_query`
+        reads them: the dataset if it is another, then every setting that differs from what switching to that
+        dataset gives (its recommended output, loss, scaling…). The shortest link that is this run."""
+        start = start or Settings()
+        base = start if self.dataset == start.dataset else with_dataset(start, self.dataset)
         return {
             f.name: _to_text(getattr(self, f.name))
             for f in fields(self)
-            if getattr(self, f.name) != getattr(defaults, f.name)
+            if getattr(self, f.name) != getattr(base, f.name) or (f.name == "dataset" and self.dataset != start.dataset)
         }
 
     def run_part(self) -> Settings:
@@ -209,6 +218,13 @@ class Settings:
 
 
 FIELDS = {f.name: f for f in fields(Settings)}
+
+
+def with_dataset(current: Settings, dataset: str) -> Settings:
+    """`current` switched to `dataset` as the page switches it: its features cleared and the settings that suit that
+    dataset applied (a sigmoid output for classes, scaling, the number of points…: DatasetSpec.recommended)."""
+    base = replace(current, dataset=dataset, features="")
+    return Settings.from_mapping(DATASETS[dataset].recommended, base=base)[0]
 
 
 def _usable_inputs(settings: Settings, asked: bool, asked_features: bool) -> tuple[Settings, list[str]]:

@@ -498,7 +498,7 @@ def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
     """Record every Plotly figure the server sends to ``page`` (call before navigating, e.g. as
     ``new_page(..., before_goto=...)``): returns a list that fills with ``{"id", "bytes", "frames"}``,
     ``bytes`` being the UTF-8 size of the figure JSON in the websocket frame (the page's chart component
-    data, or ``PlotlyChart.spec`` for ``st.plotly_chart``).
+    data, or ``PlotlyChart.spec`` for ``st.plotly_chart``) and ``figure`` the figure itself (a dict).
     """
     from google.protobuf.message import DecodeError
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg  # imports streamlit: only when asked
@@ -525,8 +525,9 @@ def watch_plotly_payloads(page: Any) -> list[dict[str, Any]]:
             chart_id, spec = element.bidi_component.id, element.bidi_component.bytes
         else:
             return
-        frames = json.loads(spec).get("frames") or []
-        figures.append({"id": chart_id, "bytes": len(spec), "frames": len(frames)})
+        figure = json.loads(spec)
+        figures.append({"id": chart_id, "bytes": len(spec), "frames": len(figure.get("frames") or []),
+                        "figure": figure})
 
     page.on("websocket", lambda ws: ws.on("framereceived", on_frame))
     return figures

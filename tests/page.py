@@ -8,10 +8,12 @@ known in one place.
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 
 import numpy as np
+from PIL import Image
 
 from playground.sections.plot import COMPONENT_NAME
 
@@ -65,6 +67,38 @@ def assert_same_values(actual, expected, rtol: float = 1e-6, where: str = "figur
         assert actual == np.float64(expected) or np.isclose(actual, expected, rtol=rtol), where
     else:
         assert actual == expected, where
+
+
+def image_rgba(source: str) -> np.ndarray:
+    """A layout image's pixels (H, W, 4) RGBA uint8, row 0 at the top, from its PNG data URI."""
+    head, _, data = source.partition(",")
+    assert head == "data:image/png;base64"
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA"))
+
+
+def images_at_frame(fig: dict, k: int) -> list[dict]:
+    """The layout images as plotly.js shows them at animation frame k (the frame's image updates merged in)."""
+    images = [dict(image) for image in fig["layout"].get("images", [])]
+    for index, update in enumerate(fig["frames"][k].get("layout", {}).get("images", [])):
+        images[index].update(update)
+    return images
+
+
+def image_at(image: dict, u, v) -> np.ndarray:
+    """The RGBA pixel (…, 4) a layout image (placed by its left x, top y, sizex, sizey in axis units, stretched)
+    shows at axis coordinates (u, v)."""
+    pixels = image_rgba(image["source"])
+    height, width = pixels.shape[:2]
+    column = np.floor((np.asarray(u) - image["x"]) / image["sizex"] * width).astype(int)
+    row = np.floor((image["y"] - np.asarray(v)) / image["sizey"] * height).astype(int)
+    assert (0 <= column).all() and (column < width).all() and (0 <= row).all() and (row < height).all()
+    return pixels[row, column]
+
+
+def nearest_on_scale(rgb: np.ndarray, colours: np.ndarray) -> np.ndarray:
+    """For each RGB colour (…, 3), the index of the nearest colour in `colours` (K, 3) and how far it is."""
+    distance = np.linalg.norm(rgb[..., None, :3].astype(float) - colours.astype(float), axis=-1)  # (…, K)
+    return distance.argmin(axis=-1), distance.min(axis=-1)
 
 
 def figures(at) -> dict[str, dict]:

@@ -107,3 +107,49 @@ def test_an_uploaded_file_shows_in_the_sidebar_on_its_first_render_and_keeps_the
     assert f"**Mini-batch**: 32 points per update, {steps} updates per epoch." in [c.value for c in at.sidebar.caption]
     assert "Target column" in [s.label for s in at.sidebar.selectbox]  # the pickers are there at once
     assert "batch_size" not in at.query_params
+
+
+def test_a_bad_file_between_two_good_ones_keeps_the_batch_size(app):
+    at = app(dataset="upload")
+    for name, data in (("good.csv", _csv(60)), ("bad.csv", b"\x89PNG not a csv"), ("good.csv", _csv(60))):
+        at.file_uploader(key="csv_file").set_value((name, data, "text/csv")).run()
+        assert not at.exception
+        assert at.session_state["settings"].batch_size == 32 == at.slider(key="w_batch_size").value, name
+    assert_clean(at)
+
+
+PLAYED = {  # every kind of animated figure: (query, the figure's key)
+    "1-D curve": ({}, "fit_landscape"),
+    "2-D classes": ({"lesson": "nonlinear"}, "fit_landscape"),
+    "2-D regression": ({"dataset": "saddle", "hidden_layers": "1"}, "fit_landscape"),
+    "many inputs": ({"dataset": "diabetes"}, "fit_landscape"),
+    "Network, 2-D": ({"dataset": "circles", "activation": "sigmoid", "hidden_layers": "1", "view": "Network"},
+                     "network"),
+    "Network, 1-D": ({"dataset": "sine", "hidden_layers": "1", "view": "Network"}, "network"),
+    "Network, digits": ({"dataset": "digits", "activation": "sigmoid", "hidden_layers": "1", "epochs": "3",
+                         "view": "Network"}, "network"),
+}
+
+
+@pytest.mark.parametrize(("query", "key"), PLAYED.values(), ids=PLAYED.keys())
+def test_animated_figures_are_built_the_way_plotly_js_plays_them(app, query, key):
+    """plotly.js's frame transition draws only the scatter traces a frame lists and removes, in every subplot, every
+    other layer (heatmaps, contours) and the scatter layer of a subplot it lists nothing of, until a full redraw
+    (tests/test_browser_play.py watches it happen). So: scatter traces only, every frame lists a trace of every
+    subplot, what changes in a picture changes in a layout image, and a frame that changes images redraws."""
+    at = app(**query)
+    assert_clean(at)
+    figure = figures(at)[key]
+    assert {trace.get("type", "scatter") for trace in figure["data"]} == {"scatter"}
+    subplots = {(trace["xaxis"], trace["yaxis"]) for trace in figure["data"]}
+    images = figure["layout"].get("images", [])
+    for frame in figure["frames"]:
+        assert {(figure["data"][i]["xaxis"], figure["data"][i]["yaxis"]) for i in frame["traces"]} == subplots
+        assert len(frame["data"]) == len(frame["traces"])
+        for update in frame.get("layout", {}).get("images", []):
+            assert set(update) <= {"source"}
+        assert len(frame.get("layout", {}).get("images", [])) <= len(images)
+    changes_images = any(frame.get("layout", {}).get("images") for frame in figure["frames"])
+    play = figure["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] == changes_images
+    assert all(step["args"][1]["frame"]["redraw"] == changes_images for step in figure["layout"]["sliders"][0]["steps"])

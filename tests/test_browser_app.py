@@ -69,13 +69,14 @@ def test_learning_rate_keys_rerun_the_charts_and_play_animates(site):
 
 NETWORK = "dataset=blobs&activation=sigmoid&hidden_layers=3&hidden_units=8&view=Network"
 HOVERED = ("w from x1 to h1.3", "w from h1.2 to h2.3", "w from h2.7 to h3.1", "w from h3.5 to output", "b of h2.4")
-# The diagram's state in plotly.js: the slider's frame, the hover values, the first hidden layer's pictures.
+# The diagram's state in plotly.js: the slider's frame, the hover values, the hidden layers' and output's pictures
+# (the diagram's second image, as drawn).
 DIAGRAM_STATE_JS = f"""() => {{
   const gd = document.querySelector('{ANIMATED}');
   const hover = gd._fullData.find(t => (t.hovertemplate || '').startsWith('%{{text}}'));
-  const pictures = gd._fullData.filter(t => t.type === 'heatmap' && t.xaxis === 'x');
+  const pictures = Array.from(gd.querySelectorAll('.imagelayer image')).filter(i => i.__data__.xref === 'x');
   return {{frame: gd.layout.sliders[0].active, frames: gd._transitionData._frames.length,
-           values: Array.from(hover.customdata), picture: pictures[1].z.map(row => Array.from(row)).flat()}};
+           values: Array.from(hover.customdata), picture: pictures[1].getAttribute('href')}};
 }}"""
 
 
@@ -85,7 +86,7 @@ def test_the_network_tab_draws_plays_and_says_each_weight(site):
     try:
         chart = page.locator(ANIMATED)
         chart.scroll_into_view_if_needed()
-        assert page.locator(f"{ANIMATED} .heatmaplayer image").count() >= 5  # inputs, 3 hidden layers, output
+        assert page.locator(f"{ANIMATED} .imagelayer image").count() >= 4  # inputs, hidden and output, key, fit
         before = page.evaluate(DIAGRAM_STATE_JS)
         assert before["frame"] == before["frames"] - 1 >= 19  # the final moment is shown until Play
         # Hovering an edge's point (or a neuron) shows its weight (or bias) at the frame shown, in every layer.
@@ -199,7 +200,10 @@ def test_a_2d_dataset_draws_its_decision_boundary_and_hides_the_validation_point
     page, errors = new_page(b, f"{url}/?dataset=xor&activation=sigmoid&inputs=x1,x2,x1x2&validation_split=0.5")
     try:
         chart = page.locator(CHART).first
-        assert chart.locator(".contourlayer path").count() >= 1  # the P = 0.5 boundary
+        boundary = chart.evaluate("""g => Array.from(g.querySelectorAll('.scatterlayer .trace'))
+            .filter(t => t.__data__[0].trace.name === 'boundary (P = 0.5)')
+            .map(t => t.querySelector('.js-line').getAttribute('d')).join('')""")
+        assert boundary.count("L") >= 5  # the P = 0.5 boundary, drawn as a line
         legend = chart.locator(".legendtext").all_text_contents()
         assert "boundary (P = 0.5)" in legend and "class = 1, validation" in legend
         since = script_state_count(page)

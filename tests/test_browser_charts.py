@@ -4,6 +4,7 @@ server and is cached, and the charts take Streamlit's theme exactly as `st.plotl
 and dark, switching with the theme. Any console error fails. Skipped without chromium, unless
 PLAYGROUND_REQUIRE_BROWSER=1 (CI)."""
 
+import math
 import re
 from urllib.parse import urlsplit
 
@@ -179,7 +180,14 @@ def _theme_differences(page) -> dict[str, tuple]:
     # st.plotly_chart applies its bold title twice (<b><b>…</b></b>): the same bold title.
     for leaves in (ours, theirs):
         leaves["title.text"] = re.sub(r"</?b>", "", leaves.get("title.text", ""))
-    return {k: (ours.get(k), theirs.get(k)) for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k)}
+    return {k: (ours.get(k), theirs.get(k)) for k in ours.keys() | theirs.keys()
+            if not _same(ours.get(k), theirs.get(k))}
+
+
+def _same(a, b) -> bool:
+    """Equal, or numbers equal but for their last bits (an autorange from a margin computed in another order)."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (a, b))
+    return a == b or (numbers and math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15))
 
 
 def test_charts_take_streamlits_theme_exactly_as_st_plotly_chart_light_and_dark(browser_session, twins_url):

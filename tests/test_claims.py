@@ -22,8 +22,9 @@ from playground.datasets import DATASETS
 from playground.engine.training import EXPLODE_FACTOR
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
+from playground.sections import summary
 from playground.settings import Settings
-from tests.page import assert_clean, decode, figure
+from tests.page import assert_clean, figure, image_at, nearest_on_scale
 from tests.page import shown as shown_text
 
 SUPERSCRIPT = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
@@ -120,6 +121,29 @@ def test_the_summary_numbers_are_those_of_the_state_the_charts_end_on(app, query
         grid_curve = fit_panel(exp, frame_indices(len(h.step))).traces[-1]["y"]
         assert numbers(note[0]["text"]) == [pytest.approx(min(grid_curve), rel=1e-2),
                                             pytest.approx(max(grid_curve), rel=1e-2)]
+
+
+def test_an_explosion_under_a_penalty_says_the_threshold_of_the_objective(app):
+    at = app(regularization="l2", regularization_rate="10", optimizer="sgd", learning_rate="3", seed="5")
+    assert not at.exception
+    exp = page_run(at)
+    h = exp.history
+    assert h.diverged_at is not None
+    w0, b0 = h.params[0, :-1], h.params[0, -1]
+    start = float(np.mean((exp.X_train @ w0 + b0 - exp.y_train) ** 2)) + 10 * float(np.sum(w0 ** 2))  # loss + λ·Σw²
+    (warning,) = [w.value for w in at.warning if "explode" in w.value]
+    assert "the objective (loss + penalty) was above" in warning
+    assert numbers(warning.split("above ")[1])[0] == pytest.approx(EXPLODE_FACTOR * max(start, 1), rel=1e-6)
+
+
+def test_an_explosion_from_a_start_too_large_for_a_threshold_says_not_a_number():
+    exp = run_experiment(replace(Settings(), optimizer="sgd", learning_rate=10.0))
+    h = exp.history
+    huge = replace(exp, history=replace(h, train_loss=np.r_[1e305, h.train_loss[1:]]))  # a million times it: inf
+    text = summary.explosion_text(huge)
+    assert "inf" not in text and "the loss was not a number" in text
+    small = replace(exp, history=replace(h, train_loss=np.r_[0.25, h.train_loss[1:]]))  # under 1: the limit is 10⁶
+    assert "above 1,000,000 (a million: the starting loss was below 1)" in summary.explosion_text(small)
 
 
 def test_points_predicted_off_the_chart_are_counted_on_it():
@@ -249,14 +273,22 @@ def rgb(color: str) -> np.ndarray:
     return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
 
 
+def shading_of(fig: dict) -> tuple[dict, dict]:
+    """The fit panel's shading: its image (as the last frame shows it) and the trace carrying its colour bar."""
+    (image,) = [image for image in fig["layout"]["images"] if image["xref"] == "x"]
+    (bar,) = [t for t in fig["data"] if t.get("name") == "shading"]
+    return image, bar
+
+
 def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(app):
     at = app(dataset="blobs", activation="sigmoid")
     fig = figure(at, "fit_landscape")
-    heat = fig["data"][0]
-    assert heat["type"] == "heatmap" and "reversescale" not in heat and (heat["zmin"], heat["zmax"]) == (0, 100)
+    image, bar = shading_of(fig)
+    scale = bar["marker"]["colorscale"]
+    assert "reversescale" not in bar["marker"] and (bar["marker"]["cmin"], bar["marker"]["cmax"]) == (0, 1)
     points = {t["name"]: t for t in fig["data"] if t.get("mode") == "markers" and "class" in t["name"]}
     assert set(points) == {f"class = {k}, {part}" for k in (0, 1) for part in ("train", "validation")}
-    low, high = rgb(heat["colorscale"][0][1]), rgb(heat["colorscale"][-1][1])
+    low, high = rgb(scale[0][1]), rgb(scale[-1][1])
     exp = page_run(at)
     for label, shade, other in ((0, low, high), (1, high, low)):
         color = rgb(points[f"class = {label}, train"]["marker"]["color"])
@@ -265,40 +297,40 @@ def test_two_class_points_and_the_probability_shading_share_one_colour_mapping(a
         assert direction(color) @ direction(shade) > 0.9 > direction(color) @ direction(other)
         rows = exp.y_train == label
         np.testing.assert_allclose(points[f"class = {label}, train"]["x"], exp.X_train[rows, 0], rtol=1e-4)
-    z = decode(heat["z"]) / 100  # whole percents; where the model says class 1, the shading is at the class-1 end
-    p = 1 / (1 + np.exp(-(np.array(heat["x"])[None, :] * exp.history.w[-1, 0] + np.array(heat["y"])[:, None]
-                          * exp.history.w[-1, 1] + exp.history.b[-1])))
-    np.testing.assert_allclose(z, p, atol=0.006)
-
-
-def row_crossings(x: np.ndarray, codes: np.ndarray, level: float) -> np.ndarray:
-    """Where each row of `codes` (over `x`) first crosses `level`, by linear interpolation, as a contour does."""
-    found = []
-    for row in codes.astype(float) - level:
-        (i,) = np.flatnonzero(np.sign(row[:-1]) != np.sign(row[1:]))[:1]
-        found.append(x[i] + (x[i + 1] - x[i]) * row[i] / (row[i] - row[i + 1]))
-    return np.array(found)
+    # Where the model says class 1, the shading is at the class-1 end: each cell's colour is P's on the scale.
+    x1, x2 = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
+    centres = (np.arange(30) + 0.5) / 30  # the image's 30 × 30 cells cover the axes
+    U, V = np.meshgrid(x1[0] + centres * np.diff(x1), x2[0] + centres * np.diff(x2))
+    p = 1 / (1 + np.exp(-(U * exp.history.w[-1, 0] + V * exp.history.w[-1, 1] + exp.history.b[-1])))
+    stops = np.array([stop for stop, _ in scale])
+    colours = np.array([[np.interp(t, stops, [rgb(c)[k] for _, c in scale]) for k in range(3)]
+                        for t in np.arange(101) / 100])  # the scale at each whole percent
+    shown, distance = nearest_on_scale(image_at(image, U, V)[..., :3], colours)
+    assert distance.max() <= 1.0
+    np.testing.assert_allclose(shown / 100, p, atol=0.006)
 
 
 def test_one_neurons_boundary_is_drawn_as_its_straight_line_even_when_p_stays_near_half(app):
     at = app(lesson="nonlinear")  # the text says the boundary is a straight line: one neuron on x1, x2
     assert "its boundary, where that is 0.5 (the black line), is a straight line" in lesson_text("nonlinear", 0)
     fig, exp = figure(at, "fit_landscape"), page_run(at)
-    heat = fig["data"][0]
-    assert np.ptp(decode(heat["z"])) <= 20  # P within 0.1 of 0.5 everywhere: whole percents would draw stairs
-    (contour,) = [t for t in fig["data"] if t["type"] == "contour"]
-    x, y = np.array(contour["x"]), np.array(contour["y"])
-    codes = decode(contour["z"])
-    (level,) = {contour["contours"]["start"], contour["contours"]["end"]}
+    (boundary,) = [t for t in fig["data"] if t.get("name") == "boundary (P = 0.5)"]
+    x, y = np.array(boundary["x"], dtype=float), np.array(boundary["y"], dtype=float)
+    assert not np.isnan(x).any() and len(x) >= 10  # one unbroken line across the panel
+    x1, x2 = fig["layout"]["xaxis"]["range"], fig["layout"]["yaxis"]["range"]
     (w1, w2), b = exp.history.w[-1], exp.history.b[-1]
+    p = 1 / (1 + np.exp(-(x * w1 + y * w2 + b)))
+    assert np.abs(p - 0.5).max() < 0.02  # P stays within 0.02 of 0.5 over the panel: whole percents would be stairs
     exact = -(w2 * y + b) / w1  # w1·x1 + w2·x2 + b = 0
-    np.testing.assert_allclose(row_crossings(x, codes, level), exact, atol=0.06 * (x[1] - x[0]))  # half a byte: < 1 px
+    np.testing.assert_allclose(x, exact, atol=1e-3 * (x1[1] - x1[0]))  # on the line to well under a pixel
+    for u, v in ((x[0], y[0]), (x[-1], y[-1])):  # from border to border of the panel
+        assert min(abs(u - x1[0]), abs(u - x1[1]), abs(v - x2[0]), abs(v - x2[1])) <= 1e-3 * (x1[1] - x1[0])
 
 
 def test_colour_bars_stand_beside_their_own_panels_and_the_slider_below_the_axis_titles(app):
     fig = figure(app(dataset="blobs", activation="sigmoid"), "fit_landscape")
     layout = fig["layout"]
-    bars = sorted(t["colorbar"]["x"] for t in fig["data"] if "colorbar" in t and t.get("showscale", True))
+    bars = sorted(t["marker"]["colorbar"]["x"] for t in fig["data"] if t.get("marker", {}).get("showscale"))
     assert len(bars) == 2
     fit_end, landscape_start = layout["xaxis"]["domain"][1], layout["xaxis2"]["domain"][0]
     assert fit_end < bars[0] < landscape_start - 0.08  # room for the landscape's tick labels and title

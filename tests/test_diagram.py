@@ -17,6 +17,7 @@ from playground.charts.diagram import (
     MAX_BYTES,
     NEGATIVE,
     POSITIVE,
+    VALUE_SCALE,
     figure_bytes,
     network_figure,
 )
@@ -29,7 +30,7 @@ from playground.safe_text import markdown_literal, plotly_literal
 from playground.sections import network as section
 from playground.sections.training_views import frame_labels
 from playground.settings import Settings
-from tests.page import assert_clean, decode, figure
+from tests.page import assert_clean, decode, figure, image_at, images_at_frame, nearest_on_scale
 
 VIEW = "Network"
 PAGE_FIGURE_BYTES = 300_000  # tests/test_app.py's bound for every figure of the page
@@ -164,7 +165,7 @@ def test_three_layers_of_eight_on_2d_data_keep_enough_frames(built):
     _, _, fig, drawn, given = built["plane, 3×8 tanh"]
     assert len(given) == 60 and drawn.frames_shown >= 20
     redraw = fig["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"]
-    assert redraw  # heatmaps animate: plotly.js needs a redraw per frame
+    assert redraw  # the pictures are layout images: plotly.js draws a frame's images in its redraw
 
 
 def test_small_networks_keep_every_frame(built):
@@ -254,15 +255,41 @@ def test_hover_says_each_weight_and_bias_at_the_frame(built, case):
             assert value == pytest.approx(expected[text], rel=5e-3, abs=1e-12), text
 
 
-def picture_values(trace: dict, node: int, n: int, lo: float, hi: float) -> np.ndarray:
-    """Node `node` (top first) of a column heatmap of n pictures, as values: the centre of each code's step."""
-    z = decode(trace["z"]).astype(np.float64)
-    rows = (z.shape[0] + 1) // n - 1
-    start = (n - 1 - node) * (rows + 1)  # the heatmap's rows go up from the bottom node
-    codes = z[start:start + rows]
-    assert (codes > 0).all()
-    assert (codes % 2 == 0).all() and codes.max() <= 2 * LEVELS
-    return lo + (codes / 2 - 1) / (LEVELS - 1) * (hi - lo)
+def scale_rgb(scale, t) -> np.ndarray:
+    """(len(t), 3) colours of a colour scale (stops and "#rrggbb", or "Viridis") at t, interpolated per channel."""
+    if scale == "Viridis":
+        scale = [[k / 9, c] for k, c in enumerate(["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89",
+                                                   "#35b779", "#6ece58", "#b5de2b", "#fde725"])]
+    stops = np.array([stop for stop, _ in scale])
+    rgb = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for _, c in scale], dtype=float)
+    return np.stack([np.interp(t, stops, rgb[:, k]) for k in range(3)], axis=-1)
+
+
+def picture_values(image: dict, centre: float, x: float, half: float, n1: int, n2: int, lo: float, hi: float,
+                   scale) -> np.ndarray:
+    """(n2, n1) values a node's picture shows (its box: centre x, centre y ± half), rows from the bottom: each cell's
+    colour read at the cell's centre, as the nearest of the LEVELS colours of `scale` over [lo, hi]."""
+    u = x - half + (np.arange(n1) + 0.5) * 2 * half / n1
+    v = centre - half + (np.arange(n2) + 0.5) * 2 * half / n2
+    U, V = np.meshgrid(u, v)
+    pixels = image_at(image, U, V)  # (n2, n1, 4)
+    assert (pixels[..., 3] == 255).all()  # every cell of a picture is drawn
+    level, distance = nearest_on_scale(pixels[..., :3], scale_rgb(scale, np.arange(LEVELS) / (LEVELS - 1)))
+    assert distance.max() <= 1.0  # exactly one of the scale's colours
+    return lo + level / (LEVELS - 1) * (hi - lo)
+
+
+def column_x(fig: dict, column: int) -> float:
+    """The centre x of a column: its title's x (inputs first)."""
+    titles = [a for a in fig["layout"]["annotations"] if a["yanchor"] == "bottom" and a["xref"] == "x"]
+    return titles[column]["x"]
+
+
+def box_half(fig: dict) -> float:
+    """Half the side of a node's box, from the boxes' outline trace."""
+    (boxes,) = [t for t in fig["data"] if t.get("line", {}).get("color") == "#9e9e9e" and t.get("mode") == "lines"
+                and "dash" not in t["line"]]
+    return (boxes["y"][2] - boxes["y"][0]) / 2
 
 
 FEATURES_BY_HAND = {"x1": lambda a, b: a, "x2": lambda a, b: b, "x1sq": lambda a, b: a * a,
@@ -279,23 +306,27 @@ def test_each_picture_over_the_plane_is_that_neurons_output(built, case):
     x1, x2 = np.meshgrid(grid.axes[0], grid.axes[1])  # rows x2, columns x1: as the plane is drawn
     raw = np.column_stack([FEATURES_BY_HAND[key](x1.ravel(), x2.ravel()) for key in exp.inputs])  # fed per point
     X = exp.scaler.transform(raw) if exp.scaler is not None else raw
+    half = box_half(fig)
     for k in (len(shown) // 2, len(shown) - 1):
-        pictures = [t for t in diagram_traces(fig, at_frame(fig, k))
-                    if t["type"] == "heatmap" and isinstance(t["z"], dict)]  # not the colour key (a plain list)
+        images = images_at_frame(fig, k)
+        on_diagram = [i for i, image in enumerate(images) if image["xref"] == "x"]
+        animated = [i for i, update in enumerate(fig["frames"][k]["layout"]["images"]) if update and i in on_diagram]
         activations = [X] + forward(exp, shown[k], X)
-        assert len(pictures) == len(activations)
-        for column, (trace, values) in enumerate(zip(pictures, activations)):
-            n = values.shape[1]
-            for node in range(n):
+        columns = centres(fig, at_frame(fig, k), exp)
+        assert len(animated) == 1 and len(columns) == len(activations)
+        for column, values in enumerate(activations):
+            image = images[on_diagram[0] if column == 0 else animated[0]]  # the inputs' still image, or the frame's
+            for node in range(values.shape[1]):
                 truth = values[:, node].reshape(n2, n1)
                 if column == 0:
-                    lo, hi = truth.min(), truth.max()
+                    lo, hi, scale = truth.min(), truth.max(), VALUE_SCALE
                 elif column == len(activations) - 1:
-                    lo, hi = 0.0, 1.0  # a classifier's probability
+                    lo, hi, scale = 0.0, 1.0, PROBABILITY_SCALE  # a classifier's probability
                 else:
-                    lo, hi = drawn.hidden_range
+                    (lo, hi), scale = drawn.hidden_range, VALUE_SCALE
                 step = (hi - lo) / (LEVELS - 1)
-                shown_values = picture_values(trace, node, n, lo, hi)
+                shown_values = picture_values(image, columns[column][node], column_x(fig, column), half, n1, n2, lo,
+                                              hi, scale)
                 assert np.abs(shown_values - np.clip(truth, lo, hi)).max() <= step / 2 + 1e-9, (column, node)
 
 
@@ -310,13 +341,16 @@ def test_a_regression_over_the_plane_pictures_the_prediction_on_the_targets_scal
     go.Figure(fig)
     grid = section.input_grid(exp)
     assert drawn.pictures == "plane" and drawn.output_range == (min(exp.y_train), max(exp.y_train))
-    (output,) = [t for t in diagram_traces(fig, fig["data"]) if t["type"] == "heatmap" and t["colorscale"] == "Viridis"]
     truth = forward(exp, -1, grid.inputs)[-1][:, 0].reshape(len(grid.axes[1]), len(grid.axes[0]))
     lo, hi = drawn.output_range
-    shown = picture_values(output, 0, 1, lo, hi)
+    image = images_at_frame(fig, -1)[1]
+    columns = centres(fig, fig["data"], exp)
+    shown = picture_values(image, columns[-1][0], column_x(fig, len(columns) - 1), box_half(fig), len(grid.axes[0]),
+                           len(grid.axes[1]), lo, hi, "Viridis")
     assert np.abs(shown - np.clip(truth, lo, hi)).max() <= (hi - lo) / (LEVELS - 1) / 2 + 1e-9
-    (plane,) = [t for t in fig["data"] if t["type"] == "heatmap" and t["xaxis"] == "x2"]
-    assert isinstance(plane["z"], list) and "%{z:.3g}" in plane["hovertemplate"]  # a prediction, not a percent
+    (shading,) = [t for t in fig["data"] if t.get("name") == "shading" and t["xaxis"] == "x2"]
+    assert shading["marker"]["colorscale"] == "Viridis"  # a prediction on the target's scale, not a probability
+    assert (shading["marker"]["cmin"], shading["marker"]["cmax"]) == (min(exp.y_train), max(exp.y_train))
     text = section.caption(drawn, grid.axis_names)
     assert "over the a–b plane" in text
 
@@ -356,13 +390,19 @@ def test_the_output_beside_the_diagram_is_the_prediction_in_whole_percents(built
     exp, _, fig, _, given = built["plane, 3×8 tanh"]
     shown = shown_frames(fig, given, exp)
     k = len(shown) // 2
-    (plane,) = [t for t in at_frame(fig, k) if t["type"] == "heatmap" and t.get("xaxis") == "x2"]
-    G1, G2 = np.meshgrid(plane["x"], plane["y"])
-    truth = forward(exp, shown[k], np.column_stack([G1.ravel(), G2.ravel()]))[-1][:, 0].reshape(G1.shape)
-    # whole percents (0.5 points at most) at the drawn axes' coordinates, which are rounded to 5 digits
-    assert np.abs(decode(plane["z"]) - 100 * truth).max() <= 0.7
-    assert (plane["zmin"], plane["zmax"]) == (0, 100) and plane["colorbar"]["ticktext"] == ["0", "0.5", "1"]
-    assert "%{z}%" in plane["hovertemplate"]
+    (plane,) = [image for image in images_at_frame(fig, k) if image["xref"] == "x2"]
+    x1, x2 = fig["layout"]["xaxis2"]["range"], fig["layout"]["yaxis2"]["range"]
+    assert (plane["x"], plane["y"], plane["sizex"], plane["sizey"]) == (x1[0], x2[1], x1[1] - x1[0], x2[1] - x2[0])
+    u = x1[0] + (np.arange(30) + 0.5) * (x1[1] - x1[0]) / 30  # the image's cell centres: it covers the axes
+    v = x2[0] + (np.arange(30) + 0.5) * (x2[1] - x2[0]) / 30
+    U, V = np.meshgrid(u, v)
+    truth = forward(exp, shown[k], np.column_stack([U.ravel(), V.ravel()]))[-1][:, 0].reshape(U.shape)
+    percent, distance = nearest_on_scale(image_at(plane, U, V)[..., :3], scale_rgb(PROBABILITY_SCALE,
+                                                                                    np.arange(101) / 100))
+    assert distance.max() <= 1.0 and np.abs(percent - 100 * truth).max() <= 0.5 + 1e-9  # whole percents
+    (shading,) = [t for t in fig["data"] if t.get("name") == "shading" and t["xaxis"] == "x2"]
+    assert (shading["marker"]["cmin"], shading["marker"]["cmax"]) == (0, 1)
+    assert shading["marker"]["colorbar"]["ticktext"] == ["0", "0.5", "1"]
 
 
 def test_each_line_along_x_is_that_neurons_output(built):
@@ -386,7 +426,8 @@ def test_each_line_along_x_is_that_neurons_output(built):
             for node in range(values.shape[1]):
                 height = (codes[node, :-1] - (centre[node] - half)) / (2 * half)  # 0 at the box's bottom, 1 at its top
                 truth = np.clip((values[:, node] - lo) / (hi - lo), 0, 1)
-                assert np.abs(height - truth).max() <= 1 / (4 * half) + 1e-9
+                # to a twentieth of a unit: whole units drew a linear output's straight line as stairs
+                assert np.abs(height - truth).max() <= 0.05 / (2 * half) + 1e-9
 
 
 @pytest.mark.parametrize("case", ["digits block, 1×4", "10 input nodes, 2×3"])

@@ -5,13 +5,15 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from playground.charts import gallery, handset
 from playground.datasets import make_dataset
 from playground.engine import ACTIVATIONS, parameter_counts
+from playground.experiment import load_settings, run_experiment
 from playground.lessons import LESSONS
-from playground.sections.handset import _data_settings
 from playground.settings import Settings
+from tests.conftest import APP
 from tests.page import assert_clean, figure
 
 
@@ -254,4 +256,23 @@ def test_activations_view_opens_on_the_sidebars_output_activation(app, activatio
 def test_data_cache_keys_only_on_the_data_settings():
     a = Settings(dataset="house", epochs=5, learning_rate=0.01)
     b = Settings(dataset="house", epochs=300, optimizer="sgd")
-    assert _data_settings(a) == _data_settings(b) != _data_settings(Settings(dataset="logistic6"))
+    assert load_settings(a) == load_settings(b) != load_settings(Settings(dataset="logistic6"))
+    assert load_settings(Settings(dataset="upload", target="z")) != load_settings(Settings(dataset="upload"))
+
+
+def test_a_csvs_chosen_target_is_the_one_set_by_hand():
+    rows = [(i, 3 * i - 2, (i * 7) % 5) for i in range(20)]  # x, z = 3x − 2, y: a column that is not the target
+    csv = ("x,z,y\n" + "\n".join(f"{x},{z},{y}" for x, z, y in rows)).encode()
+    at = AppTest.from_file(APP, default_timeout=30)
+    for name, value in {"dataset": "upload", "target": "z", "features": "x", "view": "Set weights by hand"}.items():
+        at.query_params[name] = value
+    at.session_state["upload_bytes"] = csv
+    at.run()
+    assert_clean(at)
+    trained = run_experiment(at.session_state["settings"], csv)  # what the other views train: x → z
+    assert trained.dataset.target_name == "z" and list(trained.dataset.feature_names) == ["x"]
+    (table,) = at.dataframe
+    assert list(table.value.columns[:2]) == ["x", "z"]
+    assert table.value["z"].tolist() == [float(z) for _, z, _ in rows[:len(table.value)]]
+    points = [t for t in figure(at, "handset_figure")["data"] if t.get("mode") == "markers"]
+    assert points and points[0]["y"] == [float(z) for _, z, _ in rows]

@@ -236,10 +236,7 @@ def test_misclassified_validation_digits_are_misclassified_by_the_model(standard
     assert [d % 2 == 1 for d in digits] == odd.tolist()  # the recovered digit agrees with the target
 
 
-def test_digits_page_draws_the_mistakes_and_the_learned_weights(app, monkeypatch):
-    # The unpenalised logistic fit on 64 raw pixels does not converge (the page gets None) but can take
-    # 1–30 s doing so on a busy machine; skip straight to that result so the page stays within the timeout.
-    monkeypatch.setattr("playground.reference.logistic", lambda X, y: None)
+def test_digits_page_draws_the_mistakes_and_the_learned_weights(app):
     at = app(view="Inspect", dataset="digits", activation="sigmoid")
     assert_clean(at)
     exp = run_experiment(at.session_state["settings"])
@@ -249,13 +246,14 @@ def test_digits_page_draws_the_mistakes_and_the_learned_weights(app, monkeypatch
 
     mistakes = figure(at, "inspect_mistakes")
     p = exp.history.predict(exp.X_val)
-    wrong_rows = exp.X_val[(p >= 0.5) != (exp.y_val == 1)]
+    pixels = np.rint(section.original_pixels(exp, exp.X_val))  # (n_val, 64) as drawn: the 0–16 ink, not scaled
+    wrong_rows = pixels[(p >= 0.5) != (exp.y_val == 1)]
     assert 0 < len(mistakes["data"]) <= 8
     rows = []
     for trace, annotation in zip(mistakes["data"], mistakes["layout"]["annotations"]):
-        shown = np.array(trace["z"]).reshape(64)
+        shown = np.rint(np.array(trace["z"]).reshape(64))  # the ink drawn, to the 0–16 integers it stands for
         assert np.any(np.all(wrong_rows == shown, axis=1)), "a drawn digit is not a misclassified one"
-        (row,) = np.flatnonzero(np.all(exp.X_val == shown, axis=1))
+        (row,) = np.flatnonzero(np.all(pixels == shown, axis=1))
         rows.append(int(row))
         truth = "odd" if exp.y_val[row] == 1 else "even"
         assert f"{section.digit_of(shown)}: {truth}<br>P(odd) {p[row]:.2f}" == annotation["text"]

@@ -210,6 +210,17 @@ def test_a_thinned_long_run_still_counts_the_exact_update():
         assert race.steps_to_optimum(racer) == expected, racer.optimizer
 
 
+@pytest.mark.parametrize("typical", [False, True])
+def test_an_unrecorded_update_that_reaches_the_optimum_first_is_the_one_counted(typical):
+    # 8,000 updates of one point each, thinned to 2,001 frames: the loss jumps about from update to update, and
+    # with typical rates SGD first reaches the threshold at update 38, between the recorded steps 36 and 40.
+    exp = run_experiment(Settings(batch_size=1, epochs=100))
+    race = run_race(exp, reference_of(exp), typical)
+    assert len(exp.history.step) == 2001 < exp.history.step[-1]
+    for racer in race.racers:
+        assert race.steps_to_optimum(racer) == brute_force_first_update(exp, racer, race.threshold), racer.optimizer
+
+
 def test_an_exact_fit_with_zero_loss_is_reached():
     # House prices: two points, so least squares fits them exactly and L* ≈ 1e-26.
     exp = experiment("house", optimizer="adam", learning_rate=10.0, batch_size=2000, epochs=500)

@@ -1,18 +1,19 @@
 """The network as a diagram beside its output, animated together: inputs → hidden layers → output.
 
 Each node is a small picture of what it computes at the frame shown: for 2-D data its output over the
-x1–x2 plane (a heatmap), for 1-D data its output along x (a line in a box), and with more raw inputs a
+x1–x2 plane (a small image), for 1-D data its output along x (a line in a box), and with more raw inputs a
 circle shaded by its mean output over the data rows. Edges are red for a positive weight and blue for a
 negative one (as the weight images of Inspect), wider for a larger |w|; hovering an edge shows its
 weight and a node its bias, at the frame shown.
 
 Kept small: 60 frames of ~25 pictures and ~200 edges as JSON numbers would be megabytes. The diagram
-is one pair of axes whose y coordinate is a byte (0…255): node pictures travel as byte codes
-(plotly.js typed arrays, base64), one heatmap per layer, and edges, grouped per (layer, sign, width)
-with their x fixed, animate only the bytes of their ends. The bytes are chosen so that their base64
-has no "/", which plotly's JSON encoder (plot.show) writes as the six characters \\u002f: colour codes
-are even bytes up to 190, edge ends come in aligned triplets (source, target, 0) below 240. The figure
-keeps as many of the given frames as fit `max_bytes` (evenly spaced, the first and the last always).
+is one pair of axes whose y coordinate is a byte (0…255): node pictures over the plane travel as one
+palette PNG per frame (a layout image, a pixel per diagram unit: plotly.js keeps images drawn while the
+animation plays and drops heatmaps, see panels.py), and edges, grouped per (layer, sign, width) with
+their x fixed, animate only the bytes of their ends (plotly.js typed arrays, base64). The bytes are
+chosen so that their base64 has no "/", which plotly's JSON encoder (plot.show) writes as the six
+characters \\u002f: edge ends come in aligned triplets (source, target, 0) below 240. The figure keeps
+as many of the given frames as fit `max_bytes` (evenly spaced, the first and the last always).
 
 Pure NumPy and dicts: no Streamlit, no Plotly objects (plotly's JSON encoder only measures the figure).
 """
@@ -28,7 +29,7 @@ from ..engine import evenly_spaced
 from ..safe_text import plotly_literal
 from .inspect import DIVERGING, FRAME
 from .panels import Panel, compose
-from .style import NEURON, PROBABILITY_SCALE, compact, typed_array
+from .style import NEURON, PROBABILITY_SCALE, compact, png_source, scale_colors, typed_array
 
 PICTURE_POINTS = 8  # grid points per side of a node's picture over the plane (2-D data)
 LINE_POINTS = 24  # points of a node's line along x (1-D data)
@@ -119,12 +120,6 @@ def code_values(codes, lo: float, hi: float) -> np.ndarray:
     return np.where(levels > 0, lo + (levels - 1.0) / (LEVELS - 1) * (hi - lo), np.nan)
 
 
-def _gapped(scale: list) -> list:
-    """A colour scale over codes 0…CODE_MAX whose code 0 is transparent (the gaps between pictures)."""
-    return [[0.0, TRANSPARENT]] + [[(CODE_MIN + (CODE_MAX - CODE_MIN) * stop) / CODE_MAX, color]
-                                   for stop, color in scale]
-
-
 # --- What each node computes ----------------------------------------------------------------------
 
 def layer_outputs(history, frames, inputs: np.ndarray) -> list[np.ndarray]:
@@ -185,12 +180,16 @@ def _columns(sizes: tuple[int, ...], grid: InputGrid, activations: tuple[str, st
 # --- The diagram panel ----------------------------------------------------------------------------
 
 class _Traces:
-    """Traces of one panel with their per-frame updates (one update per animated trace per frame)."""
+    """Traces and layout images of one panel with their per-frame updates (one update per animated trace, and one
+    new source per animated image, per frame)."""
 
     def __init__(self, n_frames: int):
         self.traces: list[dict] = []
         self.animated: list[int] = []
         self.frames: list[list[dict]] = [[] for _ in range(n_frames)]
+        self.images: list[dict] = []
+        self.animated_images: list[int] = []
+        self.image_frames: list[list[dict]] = [[] for _ in range(n_frames)]
 
     def add(self, trace: dict, updates: list[dict] | None = None) -> None:
         self.traces.append(trace)
@@ -199,24 +198,46 @@ class _Traces:
             for frame, update in zip(self.frames, updates):
                 frame.append(update)
 
-
-def _plane_trace(column: _Column, half: int, grid: InputGrid, codes: np.ndarray, style: dict) -> dict:
-    """A column's pictures as one heatmap: each node's grid of bricks, a transparent row between nodes."""
-    n1, n2 = len(grid.axes[0]), len(grid.axes[1])
-    x = np.linspace(column.x - half, column.x + half, n1 + 1)
-    y = np.concatenate([np.linspace(c - half, c + half, n2 + 1) for c in column.y[::-1]])  # bottom node first
-    return {"type": "heatmap", "x": compact(x, 4), "y": compact(y, 4), "z": typed_array(codes),
-            "hoverinfo": "skip", "showscale": False, **style}
+    def add_image(self, image: dict, sources: list[str] | None = None) -> None:
+        self.images.append(image)
+        if sources is not None:
+            self.animated_images.append(len(self.images) - 1)
+            for frame, source in zip(self.image_frames, sources):
+                frame.append({"source": source})
 
 
-def _mosaic(codes: np.ndarray) -> np.ndarray:
-    """(F, n, rows, cols) per-node codes (first node on top) → (F, n·rows + n − 1, cols): bottom node first,
-    one code-0 (transparent) row between nodes."""
-    frames, n, rows, cols = codes.shape
-    out = np.zeros((frames, n * rows + n - 1, cols), dtype=np.uint8)
-    for k, node in enumerate(range(n - 1, -1, -1)):
-        out[:, k * (rows + 1): k * (rows + 1) + rows] = codes[:, node]
-    return out
+def _pictures_image(columns: list[_Column], half: int, codes: list[np.ndarray],
+                    offsets: list[int]) -> tuple[dict, np.ndarray]:
+    """Node pictures of `columns` as one image a pixel per diagram unit: (its placement, its pixels (F, H, W)).
+
+    `codes[c]` (F, n, rows, cols) are column c's per-node colour codes (rows from the bottom, first node on top),
+    drawn as palette index code / 2 + `offsets[c]`; 0 (outside every picture, or no value) is transparent.
+    """
+    left, right = columns[0].x - half, columns[-1].x + half
+    bottom = min(int(column.y.min()) for column in columns) - half
+    top = max(int(column.y.max()) for column in columns) + half
+    v = top - np.arange(top - bottom) - 0.5  # (H,) each pixel row's centre, in units, the top row first
+    u = left + np.arange(right - left) + 0.5  # (W,)
+    pixels = np.zeros((len(codes[0]), len(v), len(u)), dtype=np.uint8)
+    for column, column_codes, offset in zip(columns, codes, offsets):
+        _, n, rows, cols = column_codes.shape
+        inside_u = np.abs(u - column.x) < half
+        across = np.minimum(((u[inside_u] - column.x + half) / (2 * half) * cols).astype(int), cols - 1)
+        for node, centre in enumerate(column.y):
+            inside_v = np.abs(v - centre) < half
+            up = np.minimum(((v[inside_v] - centre + half) / (2 * half) * rows).astype(int), rows - 1)
+            picture = column_codes[:, node][:, up][:, :, across]  # (F, h, w)
+            pixels[np.ix_(np.arange(len(pixels)), np.flatnonzero(inside_v), np.flatnonzero(inside_u))] = \
+                np.where(picture > 0, picture // 2 + offset, 0)
+    image = {"x": left, "y": top, "sizex": right - left, "sizey": top - bottom, "xanchor": "left", "yanchor": "top",
+             "sizing": "stretch", "layer": "below"}
+    return image, pixels
+
+
+def _palette(*scales) -> np.ndarray:
+    """(1 + LEVELS·len(scales), 3): index 0 (transparent), then LEVELS colours of each scale in turn."""
+    steps = np.arange(LEVELS) / (LEVELS - 1)
+    return np.vstack([[[255, 255, 255]], *(scale_colors(scale, steps) for scale in scales)])
 
 
 def _plane_codes(values: np.ndarray, grid: InputGrid, lo, hi) -> np.ndarray:
@@ -236,14 +257,14 @@ def _line_trace(column: _Column, half: int, grid: InputGrid, color: str, width: 
 
 
 def _line_codes(values: np.ndarray, column: _Column, half: int, lo: float, hi: float) -> np.ndarray:
-    """(F, G, n) values → (F, n·(G + 1)) y positions (whole units): each node's line inside its box, a 0 after
-    each line (its x is None there). Sent as JSON numbers: any byte may come up, and base64 would make "/"."""
+    """(F, G, n) values → (F, n·(G + 1)) y positions (in tenths of a unit: whole units drew a straight line as
+    stairs): each node's line inside its box, a 0 after each line (its x is None there). Sent as JSON numbers."""
     with np.errstate(all="ignore"):
         scaled = np.clip((values - lo) / (hi - lo), 0.0, 1.0)
     scaled = np.where(np.isfinite(scaled), scaled, 0.0)
-    y = column.y[None, None, :] - half + np.round(scaled * 2 * half)  # (F, G, n)
+    y = np.round(column.y[None, None, :] - half + scaled * 2 * half, 1)  # (F, G, n)
     lines = np.concatenate([y, np.zeros_like(y[:, :1])], axis=1)  # (F, G + 1, n)
-    return lines.transpose(0, 2, 1).reshape(len(values), -1).astype(int)
+    return lines.transpose(0, 2, 1).reshape(len(values), -1)
 
 
 def _boxes(columns: list[_Column], half: int, block: bool, circles: bool, rows: int, pitch: int) -> dict:
@@ -409,12 +430,13 @@ def _diagram(history, frames, grid: InputGrid, classify: bool, output_range) -> 
                  *(int(column.y.min()) - half for column in columns[1 if block else 0:])) - 4
     if hidden and mode != "line":  # shades: say which is which
         key, key_notes, bottom = _key(columns[1:-1], half, bottom, hidden_range)
-        traces.add(key)
+        traces.add_image(key)
         notes += key_notes
     left = columns[0].x - half - (60 if block else 42)
     axis = {"visible": False, "fixedrange": True, "constrain": "domain"}
     panel = Panel(traces=traces.traces, animated=traces.animated, frames=traces.frames, annotations=notes,
-                  redraw=mode == "plane", width=2.0,
+                  images=traces.images, animated_images=traces.animated_images, image_frames=traces.image_frames,
+                  width=2.0,
                   # room on the right for the output panel's y-axis title and ticks on a narrow page
                   xaxis={**axis, "range": [left, columns[-1].x + half + 40]},
                   yaxis={**axis, "range": [bottom - 4, top], "scaleanchor": "x", "scaleratio": 1})
@@ -424,24 +446,23 @@ def _diagram(history, frames, grid: InputGrid, classify: bool, output_range) -> 
 
 
 def _key(hidden: list[_Column], half: int, bottom: float, value_range: tuple[float, float]):
-    """A colour key under the hidden columns: (its heatmap, its labels, the new bottom of the drawing)."""
+    """A colour key under the hidden columns: (its image, its labels, the new bottom of the drawing)."""
     x0, x1 = hidden[0].x - half, hidden[-1].x + half
     if x1 - x0 < KEY_MIN_WIDTH:
         middle = (x0 + x1) / 2
         x0, x1 = middle - KEY_MIN_WIDTH / 2, middle + KEY_MIN_WIDTH / 2
     y1 = bottom - 4
     y0 = y1 - KEY_HEIGHT
-    codes = byte_codes(np.linspace(0.0, 1.0, KEY_STEPS), 0.0, 1.0)
-    trace = {"type": "heatmap", "x": compact(np.linspace(x0, x1, KEY_STEPS + 1), 4), "y": [y0, y1],
-             "z": [codes.astype(int).tolist()], "zmin": 0, "zmax": CODE_MAX, "colorscale": _gapped(VALUE_SCALE),
-             "showscale": False, "hoverinfo": "skip"}
+    colours = scale_colors(VALUE_SCALE, np.linspace(0.0, 1.0, KEY_STEPS))[None]  # (1, KEY_STEPS, 3)
+    image = {"source": png_source(np.arange(KEY_STEPS)[None], colours[0]), "x": x0, "y": y1, "sizex": x1 - x0,
+             "sizey": y1 - y0, "xanchor": "left", "yanchor": "top", "sizing": "stretch", "layer": "below"}
     lo, hi = value_range
     below = {"y": y0 - 1, "yanchor": "top", "showarrow": False, "font": {"size": 10}}
     beside = {"y": (y0 + y1) / 2, "yanchor": "middle", "showarrow": False, "font": {"size": 10}, "name": "key"}
     notes = [{**beside, "x": x0 - 2, "xanchor": "right", "text": f"{lo:.3g}".replace("-", "−")},
              {**below, "x": (x0 + x1) / 2, "xanchor": "center", "text": "hidden output"},
              {**beside, "x": x1 + 2, "xanchor": "left", "text": f"{hi:.3g}".replace("-", "−")}]
-    return trace, notes, y0 - 16
+    return image, notes, y0 - 16
 
 
 def _input_ranges(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -452,18 +473,19 @@ def _input_ranges(inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _plane_pictures(traces, columns, half, grid, hidden, hidden_range, output, output_range, output_scale):
+    """Each node's picture over the plane: the inputs as one still image, the hidden layers and the output as one
+    image per frame (pictures must be images to be redrawn while the animation plays; see panels.py)."""
     lo, hi = _input_ranges(grid.inputs)
-    gapped = {"zmin": 0, "zmax": CODE_MAX, "colorscale": _gapped(VALUE_SCALE)}
-    inputs = _mosaic(_plane_codes(grid.inputs[None], grid, lo, hi))[0]  # the inputs do not change
-    traces.add(_plane_trace(columns[0], half, grid, inputs, gapped))
-    for column, values in zip(columns[1:-1], hidden):
-        mosaic = _mosaic(_plane_codes(values, grid, *hidden_range))
-        traces.add(_plane_trace(column, half, grid, mosaic[-1], gapped),
-                   [{"type": "heatmap", "z": typed_array(z)} for z in mosaic])
-    mosaic = _mosaic(_plane_codes(output, grid, *output_range))
-    traces.add(_plane_trace(columns[-1], half, grid, mosaic[-1],
-                            {"zmin": CODE_MIN, "zmax": CODE_MAX, "colorscale": output_scale}),
-               [{"type": "heatmap", "z": typed_array(z)} for z in mosaic])
+    inputs = _plane_codes(grid.inputs[None], grid, lo, hi)  # the inputs do not change
+    image, pixels = _pictures_image(columns[:1], half, [inputs], [0])
+    traces.add_image({**image, "source": png_source(pixels[0], _palette(VALUE_SCALE), 0)})
+    codes = [_plane_codes(values, grid, *hidden_range) for values in hidden]
+    codes.append(_plane_codes(output, grid, *output_range))
+    offsets = [0] * len(hidden) + [LEVELS]  # hidden pictures in grey, the output in the fit panel's colours
+    image, pixels = _pictures_image(columns[1:], half, codes, offsets)
+    palette = _palette(VALUE_SCALE, output_scale)
+    sources = [png_source(frame, palette, 0) for frame in pixels]
+    traces.add_image({**image, "source": sources[-1]}, sources)
 
 
 def _line_pictures(traces, columns, half, grid, hidden, hidden_range, output, output_range):
@@ -524,7 +546,9 @@ def network_figure(history, frames, labels: list[str], grid: InputGrid, fit: Pan
             per_frame = (size - static) / len(keep)
             count = max(2, min(len(keep) - 1, int((max_bytes - static) / per_frame)))
             keep = evenly_spaced(len(frames), count)
-            thinned = [replace(panel, frames=[panel.frames[k] for k in keep]) for panel in panels]
+            thinned = [replace(panel, frames=[panel.frames[k] for k in keep],
+                               image_frames=[panel.image_frames[k] for k in keep] if panel.image_frames else [])
+                       for panel in panels]
             figure = compose(thinned, [labels[k] for k in keep], title=title, height=HEIGHT)
             size = figure_bytes(figure)
     return figure, replace(drawn, frames_shown=len(keep))

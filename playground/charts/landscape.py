@@ -6,24 +6,29 @@ penalty the surface is the objective the optimizer descends (data loss + λ·Σ 
 
 from __future__ import annotations
 
-import base64
-import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
 
 from ..landscape import loss_slice
 from ..safe_text import markdown_literal, plotly_literal
 from .panels import Panel
-from .style import MARKER_EDGE, OPTIMUM_COLOR, PATH, base_layout, compact, padded_range
+from .style import (
+    MARKER_EDGE,
+    OPTIMUM_COLOR,
+    PATH,
+    base_layout,
+    colorbar_carrier,
+    compact,
+    padded_range,
+    png_source,
+    scale_colors,
+)
 
 MAX_PATH_POINTS = 500
 TRAIL_FRAMES = 12
 IMAGE_PIXELS = 240  # the landscape image's width and height
 IMAGE_LEVELS = 24  # colour bands, each edged by an iso-line
-VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
-           "#fde725")  # plotly's Viridis stops
 
 
 EXACT_OPTIMUM = "exact optimum"
@@ -170,18 +175,11 @@ def log_loss(loss: np.ndarray) -> np.ndarray:
     return np.log10(np.where(np.isfinite(loss), loss, np.nan) + floor)
 
 
-def _viridis(t: np.ndarray) -> np.ndarray:
-    """Viridis colours (…, 3) uint8 for values t in [0, 1]."""
-    stops = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in VIRIDIS], dtype=float)  # (K, 3)
-    at = np.linspace(0.0, 1.0, len(stops))
-    return np.stack([np.interp(t, at, stops[:, k]) for k in range(3)], axis=-1).round().astype(np.uint8)
-
-
 def landscape_image(ls: LandscapeSlice) -> tuple[str, float, float]:
     """A PNG (data URI) of log10(loss) in IMAGE_LEVELS colour bands with darker iso-lines, and its (lo, hi).
 
-    A layout image rather than a contour trace: plotly.js drops heatmap and contour traces from a
-    subplot whose other traces animate without a full redraw, and a full redraw per frame is slow.
+    A layout image rather than a contour trace: plotly.js drops every trace that is not a scatter while the
+    animation plays (see panels.compose), and images stay.
     """
     z = log_loss(ls.loss)  # (V, U)
     u_fine = np.linspace(ls.u_values[0], ls.u_values[-1], IMAGE_PIXELS)
@@ -197,13 +195,9 @@ def landscape_image(ls: LandscapeSlice) -> tuple[str, float, float]:
     edge[1:, :] |= band[1:, :] != band[:-1, :]
     index = np.where(edge, band + IMAGE_LEVELS, band)  # the darker twin of each band marks iso-lines
     index[~finite] = 2 * IMAGE_LEVELS  # no value: the neutral grey
-    colours = _viridis((np.arange(IMAGE_LEVELS) + 0.5) / IMAGE_LEVELS)  # (L, 3)
+    colours = scale_colors("Viridis", (np.arange(IMAGE_LEVELS) + 0.5) / IMAGE_LEVELS)  # (L, 3)
     palette = np.vstack([colours, (colours * 0.72).astype(np.uint8), [[128, 128, 128]]])
-    image = Image.fromarray(index[::-1].astype(np.uint8), mode="P")  # row 0 = the largest v, at the top
-    image.putpalette(palette.ravel().tolist())
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), lo, hi
+    return png_source(index[::-1], palette), lo, hi  # row 0 = the largest v, at the top
 
 
 def optimum_trace(ls: LandscapeSlice) -> dict:
@@ -221,29 +215,34 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
     source, lo, hi = landscape_image(ls)
     u_range = [float(ls.u_values[0]), float(ls.u_values[-1])]
     v_range = [float(ls.v_values[0]), float(ls.v_values[-1])]
+    lattice_u, lattice_v = np.meshgrid(ls.u_values[::3], ls.v_values[::3])  # (V', U') each
     traces = [
-        # Carries the colour bar and the hover read-out of the loss under the image.
-        {"type": "heatmap", "name": "loss", "x": compact(ls.u_values[::3]), "y": compact(ls.v_values[::3]),
-         "z": compact(log_loss(ls.loss)[::3, ::3], 3), "opacity": 0, "showscale": True,
-         "zsmooth": "fast",  # one canvas pixel per cell: unseen, so no need to paint the full plot area
-         "colorscale": "Viridis", "zmin": lo, "zmax": hi,
-         "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8},
-         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})≈%{{z:.3f}}"
-                          "<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
-         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.7)", "width": 1.5},
-         "hoverinfo": "skip", "showlegend": False},
+        # The colour bar, and the hover read-out of the loss under the image (points drawn as nothing): scatter
+        # traces, which plotly.js keeps drawing while the animation plays (it drops the others, see panels.py).
+        colorbar_carrier("loss scale", {"colorscale": "Viridis", "cmin": lo, "cmax": hi,
+                                        "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8}}),
+        {"type": "scatter", "mode": "none", "name": "loss", "showlegend": False,
+         "x": compact(lattice_u.ravel(), 4), "y": compact(lattice_v.ravel(), 4),  # as the read-out shows them
+         "customdata": compact(log_loss(ls.loss)[::3, ::3].ravel(), 4),
+         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})≈"
+                          "%{customdata:.3f}<extra></extra>"},
+        # The last steps up to the moment shown, in red, under the whole path in white (narrower, so both show
+        # when they coincide: a run that blew up after a few steps is all "last steps").
         {"type": "scatter", "mode": "lines", "name": "recent steps", "showlegend": False,
          "x": compact(ls.path_u[frames[-TRAIL_FRAMES:]]), "y": compact(ls.path_v[frames[-TRAIL_FRAMES:]]),
-         "line": {"color": PATH, "width": 3}, "hoverinfo": "skip"},
+         "line": {"color": PATH, "width": 5}, "hoverinfo": "skip"},
+        {"type": "scatter", "mode": "lines", "name": "path", "x": compact(ls.path_u[path_rows]),
+         "y": compact(ls.path_v[path_rows]), "line": {"color": "rgba(255,255,255,0.8)", "width": 1.5},
+         "hoverinfo": "skip", "showlegend": False},
         {"type": "scatter", "mode": "markers", "name": "current", "showlegend": False,
          "x": [float(ls.path_u[frames[-1]])],
          "y": [float(ls.path_v[frames[-1]])], "marker": {**marker, "color": PATH, "symbol": "circle"}},
-        {"type": "scatter", "mode": "markers", "name": "start", "x": [float(ls.path_u[0])],
-         "y": [float(ls.path_v[0])], "marker": {**marker, "color": "#ffffff", "symbol": "square"}},
     ]
     if ls.optimum is not None:
         traces.append(optimum_trace(ls))
+    # The start last, so that ■ shows inside a ★ at the same place (a run that blew up far from both).
+    traces.append({"type": "scatter", "mode": "markers", "name": "start", "x": [float(ls.path_u[0])],
+                   "y": [float(ls.path_v[0])], "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
     us, vs = compact(ls.path_u[frames]), compact(ls.path_v[frames])  # the path at each animation frame
     updates = [[{"x": us[max(0, i - TRAIL_FRAMES + 1) : i + 1], "y": vs[max(0, i - TRAIL_FRAMES + 1) : i + 1]},
                 {"x": [us[i]], "y": [vs[i]]}] for i in range(len(frames))]
@@ -251,7 +250,7 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
         traces=traces,
         xaxis={"title": {"text": ls.u_text}, "range": u_range, "showgrid": False, "zeroline": False},
         yaxis={"title": {"text": ls.v_text}, "range": v_range, "showgrid": False, "zeroline": False},
-        animated=[2, 3],
+        animated=[2, 4],
         frames=updates,
         images=[{"source": source, "x": u_range[0], "y": v_range[1], "sizex": u_range[1] - u_range[0],
                  "sizey": v_range[1] - v_range[0], "xanchor": "left", "yanchor": "top", "sizing": "stretch",

@@ -20,6 +20,8 @@ from .style import EXACT, MARKER_EDGE, base_layout, compact, log_ticks
 RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
 END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "hexagon", "adam": "triangle-up"}
 HALO = "rgba(255,255,255,0.85)"  # drawn under each path so that it stands out on dark and light loss alike
+PATH_WIDTHS = (7.0, 5.0, 3.2, 1.6)  # the racers' paths, in drawing order: each drawn over the last and narrower, so
+# where two paths run together (SGD and momentum start alike) every racer's colour still shows
 FAR_BELOW = 1e-3  # on a log scale, an optimum under this × the lowest curve is written, not drawn
 
 
@@ -56,34 +58,37 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})=%{{z:.3f}}"
                          "<extra></extra>",
     }]
-    for racer in race.racers:
+    halos, paths, ends = [], [], []  # every halo under every path, so no halo covers an earlier racer's path
+    for racer, width in zip(race.racers, PATH_WIDTHS):
         h = racer.history
         k = h.sizes[-2]
         out = h.params[:, -k - 1 :]  # (F, k + 1)
         rows = np.unique(np.round(np.linspace(0, len(out) - 1, min(len(out), MAX_PATH_POINTS)))).astype(int)
         color, name = race_color(racer.optimizer), racer_name(racer)
         xs, ys = compact(out[rows, u]), compact(out[rows, v])
-        data.append({"type": "scatter", "mode": "lines", "name": f"{name} halo", "legendgroup": racer.optimizer,
-                     "showlegend": False, "x": xs, "y": ys, "line": {"color": HALO, "width": 6}, "hoverinfo": "skip"})
-        data.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
-                     "x": xs, "y": ys, "line": {"color": color, "width": 2.5},
-                     "customdata": h.step[rows].tolist(),
-                     "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_text}=%{{x:.4g}}<br>"
-                                      f"{ls.v_text}=%{{y:.4g}}<extra></extra>"})
+        halos.append({"type": "scatter", "mode": "lines", "name": f"{name} halo", "legendgroup": racer.optimizer,
+                      "showlegend": False, "x": xs, "y": ys, "line": {"color": HALO, "width": width + 3.5},
+                      "hoverinfo": "skip"})
+        paths.append({"type": "scatter", "mode": "lines", "name": name, "legendgroup": racer.optimizer,
+                      "x": xs, "y": ys, "line": {"color": color, "width": width},
+                      "customdata": h.step[rows].tolist(),
+                      "hovertemplate": f"{name}<br>step %{{customdata}}<br>{ls.u_text}=%{{x:.4g}}<br>"
+                                       f"{ls.v_text}=%{{y:.4g}}<extra></extra>"})
         diverged = h.diverged_at is not None
         end = f"{racer.label}: " + (f"exploded at update {h.diverged_at}" if diverged else f"end, step {h.step[-1]}")
-        data.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
+        ends.append({"type": "scatter", "mode": "markers", "name": end, "legendgroup": racer.optimizer,
                      "showlegend": False, "x": compact(out[-1:, u]), "y": compact(out[-1:, v]),
                      "marker": {**marker, "color": color,
                                 "symbol": "x" if diverged else END_SYMBOLS.get(racer.optimizer, "circle")},
                      "hovertemplate": f"{end}<br>{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<extra></extra>"})
-    first = race.racers[0].history
-    k = first.sizes[-2]
-    data.append({"type": "scatter", "mode": "markers", "name": "start (all four)",
-                 "x": compact(first.params[:1, -k - 1 + u]), "y": compact(first.params[:1, -k - 1 + v]),
-                 "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
+    data += halos + paths + ends
     if ls.optimum is not None:
         data.append(optimum_trace(ls))
+    first = race.racers[0].history
+    k = first.sizes[-2]
+    data.append({"type": "scatter", "mode": "markers", "name": "start (all four)",  # over a ★ at the same place
+                 "x": compact(first.params[:1, -k - 1 + u]), "y": compact(first.params[:1, -k - 1 + v]),
+                 "marker": {**marker, "color": "#ffffff", "symbol": "square"}})
     layout = base_layout("Four optimizers from the same start", height=520)
     layout["xaxis"] = {"title": {"text": ls.u_text}, "range": [float(ls.u_values[0]), float(ls.u_values[-1])]}
     layout["yaxis"] = {"title": {"text": ls.v_text}, "range": [float(ls.v_values[0]), float(ls.v_values[-1])]}

@@ -6,8 +6,10 @@ Colours are set on every trace so the figures read the same on Streamlit's light
 from __future__ import annotations
 
 import base64
+import io
 
 import numpy as np
+from PIL import Image
 
 from ..engine import evenly_spaced
 
@@ -24,6 +26,8 @@ OPTIMUM_COLOR = "#ffd700"  # gold: the ★ exact optimum (or ◆ the lowest poin
 # use these on every chart, and no other meaning uses them (blue and orange are train and validation).
 CLASS_COLORS = ("#a6611a", "#018571")  # class 0 brown, class 1 teal
 PROBABILITY_SCALE = [[0.0, "#dfc27d"], [0.5, "#f5f5f5"], [1.0, "#80cdc1"]]  # P(class 1): 0 → 0.5 → 1, pale
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b",
+           "#fde725")  # plotly's Viridis stops, evenly spaced
 SERIES = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
           "#bcbd22", "#17becf")
 # Each animation frame, with its slider step, costs plotly.js ~1 ms on every rerun (measured: 91 frames
@@ -60,26 +64,36 @@ def typed_array(codes: np.ndarray) -> dict:
     return spec
 
 
-def percent_bytes(probabilities) -> dict:
-    """Probabilities as whole percents 0…100, one byte each (~5× smaller than 3-digit JSON numbers); a missing
-    value shows as 50."""
-    values = np.nan_to_num(np.asarray(probabilities, dtype=np.float64), nan=0.5)
-    return typed_array(np.round(100.0 * np.clip(values, 0.0, 1.0)))
+def scale_colors(scale, t) -> np.ndarray:
+    """RGB colours (…, 3) uint8 of a Plotly colour scale (a list of [stop, "#rrggbb"], or "Viridis") at t in [0, 1]."""
+    if scale == "Viridis":
+        scale = [[k / (len(VIRIDIS) - 1), color] for k, color in enumerate(VIRIDIS)]
+    at = np.array([stop for stop, _ in scale], dtype=np.float64)
+    rgb = np.array([[int(color[i : i + 2], 16) for i in (1, 3, 5)] for _, color in scale], dtype=np.float64)
+    t = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
+    return np.stack([np.interp(t, at, rgb[:, k]) for k in range(3)], axis=-1).round().astype(np.uint8)
 
 
-BOUNDARY_LEVEL = 127.5  # the byte level of P = 0.5 in boundary_bytes, between two whole bytes
+def png_source(codes: np.ndarray, palette: np.ndarray, transparent: int | None = None) -> str:
+    """A palette PNG as a data URI for a layout image: `codes` (H, W) index `palette` (K, 3) uint8, row 0 at the
+    top; code `transparent` (if given) is see-through. Only the colours used are kept (a smaller file).
+
+    Pictures that change with the animation travel this way (see panels.py)."""
+    codes = np.asarray(codes)
+    used, index = np.unique(codes, return_inverse=True)  # (U,) the codes present; each code's place among them
+    image = Image.fromarray(index.reshape(codes.shape).astype(np.uint8), mode="P")
+    image.putpalette(np.asarray(palette, dtype=np.uint8)[used].ravel().tolist())
+    options = {"transparency": int(np.searchsorted(used, transparent))} if transparent in used else {}
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True, **options)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def boundary_bytes(probabilities) -> dict:
-    """The log-odds log(P / (1 − P)) as bytes 0…255 with P = 0.5 at BOUNDARY_LEVEL, scaled to this grid's
-    largest |log-odds|: a contour at that level is the P = 0.5 boundary, smooth even where P barely moves
-    from 0.5 (whole percents would draw it as stairs). Missing values count as far from the boundary."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1.0 - 1e-12)
-    log_odds = np.log(p) - np.log1p(-p)
-    finite = np.abs(log_odds[np.isfinite(log_odds)])
-    scale = max(float(finite.max()) if finite.size else 0.0, 1e-12)
-    log_odds = np.nan_to_num(log_odds, nan=scale)
-    return typed_array(np.clip(np.round(BOUNDARY_LEVEL * (1.0 + log_odds / scale)), 0, 255))
+def colorbar_carrier(name: str, scale: dict) -> dict:
+    """A scatter trace that draws nothing but the colour bar of `scale` (colorscale, cmin, cmax, colorbar): the colour
+    bar of a picture that is an image, in a figure that animates (see panels.py)."""
+    return {"type": "scatter", "mode": "markers", "name": name, "x": [None], "y": [None], "showlegend": False,
+            "hoverinfo": "skip", "marker": {"color": [scale["cmin"]], "showscale": True, **scale}}
 
 
 def frame_indices(n_frames: int, max_frames: int = MAX_ANIMATION_FRAMES) -> np.ndarray:
@@ -180,17 +194,42 @@ def for_projector(figure: dict, font_px: int) -> dict:
         layout["sliders"] = [{**lower(s), "currentvalue": {**s.get("currentvalue", {}), "font": size}}
                              for s in layout["sliders"]]
         layout["updatemenus"] = [lower(menu) for menu in layout.get("updatemenus", [])]
-    data = [{**trace, "colorbar": {**trace["colorbar"], "tickfont": size}} if "colorbar" in trace else trace
-            for trace in figure["data"]]
-    return {**figure, "data": data, "layout": layout}
+    data = [_colorbar_font(trace, size) for trace in figure["data"]]
+    return {**figure, "data": data, "layout": legend_under_title(layout)}
+
+
+def _colorbar_font(trace: dict, size: dict) -> dict:
+    """The trace with `size` as the tick font of its colour bar (on the trace or on its markers), if it has one."""
+    if "colorbar" in trace:
+        return {**trace, "colorbar": {**trace["colorbar"], "tickfont": size}}
+    marker = trace.get("marker")
+    if isinstance(marker, dict) and "colorbar" in marker:
+        return {**trace, "marker": {**marker, "colorbar": {**marker["colorbar"], "tickfont": size}}}
+    return trace
+
+
+TITLE_ROOM_PX = 44  # from the top of a titled figure to its legend: the title's line and a gap
+
+
+def legend_under_title(layout: dict) -> dict:
+    """A titled layout with its title at the figure's top and its legend just under it, both placed in the figure's
+    own coordinates (`layout["height"]` px): a legend that wraps onto more rows on a narrow screen pushes the plot
+    down (plotly.js widens the top margin) instead of running into the title. Untitled layouts are left as they are."""
+    title = layout.get("title") or {}
+    if not title.get("text"):
+        return layout
+    layout["title"] = {**title, "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 12}}
+    layout["legend"] = {**layout.get("legend", {}), "yref": "container", "y": 1.0 - TITLE_ROOM_PX / layout["height"],
+                        "yanchor": "top"}
+    return layout
 
 
 def base_layout(title: str = "", height: int = 460) -> dict:
     """Margins, legend and height shared by the page's figures."""
-    return {
+    return legend_under_title({
         "title": {"text": title, "x": 0.0, "xanchor": "left"},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
         "hovermode": "closest",
-    }
+    })

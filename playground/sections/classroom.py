@@ -58,25 +58,47 @@ def page_link(query: str | dict) -> str:
 def share_link(current: Settings, hide: list[str] | None = None) -> str:
     """The page's address with these settings, the lesson and view flags, hiding the controls in `hide` (default:
     those this page hides). Built from the settings, not the address bar, which is updated later in the run."""
-    return page_link({**current.to_query(), **url.view_params(hide)})
+    return page_link(url.link_params(current, hide))
+
+
+QR_MAX_BYTES = 2953  # the most a QR code holds (version 40, low error correction, bytes)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def qr_png(link: str) -> str:
-    """A QR code of `link` as a PNG data URI (segno, pure Python), for phones in the room to open the same run.
+def qr_png(link: str) -> str | None:
+    """A QR code of `link` as a PNG data URI (segno, pure Python), for phones in the room to open the same run;
+    None when the link is longer than any QR code holds (`QR_MAX_BYTES`).
 
-    A data URI, not bytes: st.image passes it through as it is (lossless, no media file that a rerun deletes
-    while a folded expander's image still points at it)."""
-    buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="png", scale=6, border=2)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    Medium error correction, or low when only that fits. A data URI, not bytes: st.image passes it through as
+    it is (lossless, no media file that a rerun deletes while a folded expander's image still points at it)."""
+    for error in ("m", "l"):
+        try:
+            code = segno.make(link, error=error)
+        except segno.DataOverflowError:  # too long for this error correction
+            continue
+        buffer = io.BytesIO()
+        code.save(buffer, kind="png", scale=6, border=2)
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return None
+
+
+def show_qr(link: str, width: int, caption: str, where=st) -> None:
+    """The link's QR code, or why there is none (a link too long for one: long column names, many features)."""
+    png = qr_png(link)
+    if png is not None:
+        where.image(png, width=width, caption=caption)
+        return
+    where.caption(f"No QR code for this link: its {len(link.encode()):,} bytes are more than a QR code holds "
+                  f"({QR_MAX_BYTES:,}). Copy the link instead.")
 
 
 def render_room_qr(current: Settings) -> None:
     """In presenter mode: the QR code of this run, folded until the teacher opens it for the room."""
     with st.expander("Open this run on your phones (QR code)", icon=":material/qr_code_2:"):
         link = share_link(current)
-        st.image(qr_png(link), width=220, caption="Scan: it opens these settings, this lesson and this view.")
+        show_qr(link, 220, "Scan: it opens these settings, this lesson and this view.")
+        if qr_png(link) is None:  # unkeyed, as the sidebar's: a new link makes a new field
+            st.text_input("This run's link (select and copy)", link)
 
 
 def render_sidebar_tools(current: Settings) -> None:
@@ -103,4 +125,4 @@ def render_sidebar_tools(current: Settings) -> None:
         st.text_input(SHARE_LABEL, link, help="Click in the field, select all (Ctrl+A / ⌘A) and copy "
                       "(Ctrl+C / ⌘C). Editing it here changes nothing.")
         st.caption("Anyone opening this link gets the same data, run and charts.")
-        st.image(qr_png(link), width=180, caption="The same link as a QR code, for phones.")
+        show_qr(link, 180, "The same link as a QR code, for phones.")

@@ -14,7 +14,7 @@ from ..charts.landscape import default_slice_parameters
 from ..datasets import UPLOAD
 from ..experiment import Experiment
 from ..safe_text import markdown_literal, plotly_literal
-from . import state, training_views
+from . import lessons, state, training_views
 
 UPLOADER_KEY = "export_run_file"
 LOADED_KEY = "export_loaded"  # {"name", "run": LoadedRun, "ran": Settings | None} after a run file is applied
@@ -123,6 +123,7 @@ def _on_run_file() -> None:
         st.session_state.pop(LOADED_KEY, None)
         return
     st.session_state[LOADED_KEY] = {"name": file.name, "run": loaded, "ran": None}
+    lessons.close_lesson()  # the file's run, not the lesson's: its banner and its link would say otherwise
     state.apply_settings(loaded.settings)
     if loaded.settings.dataset == UPLOAD and state.upload_bytes() is None:
         state.add_notices(["This run was trained on an uploaded CSV, which is not loaded now: upload the same "

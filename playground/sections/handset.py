@@ -7,7 +7,6 @@ one feature, whether or not the training run of the other views could be made.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -25,7 +24,7 @@ from ..charts.handset import (
     slider_ranges,
 )
 from ..data import CLASSIFICATION, DataError, Dataset
-from ..experiment import load_dataset, resolve_loss
+from ..experiment import load_dataset, load_settings, resolve_loss
 from ..lessons import LESSONS
 from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS, LOSS_LABELS, Settings
@@ -35,7 +34,6 @@ from .summary import G_LATEX
 LESSON = "set-weights"
 MAX_TABLE_ROWS = 12
 VALUES_KEY = "handset_values"  # slider values per (dataset, activation, ranges), kept while the tab is shut
-DATA_FIELDS = ("dataset", "digit_target", "features", "n_points", "noise", "seed")
 
 
 @st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
@@ -44,17 +42,12 @@ def cached_dataset(data_settings: Settings, upload: bytes | None) -> Dataset:
     return load_dataset(data_settings, upload)
 
 
-def _data_settings(current: Settings) -> Settings:
-    """Only the settings that decide the data, so training changes do not miss the cache."""
-    return replace(Settings(), **{name: getattr(current, name) for name in DATA_FIELDS})
-
-
 def render(exp, reference) -> None:
     """The view; `exp` and `reference` (the training run) are not needed and may be None."""
     current = state.settings()
     st.markdown("#### Set the weights by hand")
     try:
-        data = cached_dataset(_data_settings(current), state.upload_bytes())
+        data = cached_dataset(load_settings(current), state.upload_bytes())
     except DataError as error:
         st.warning(markdown_literal(error), icon=":material/description:")
         return

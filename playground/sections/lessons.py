@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ..lessons import LESSONS, lesson_part
+from ..lessons import LESSONS, lesson_part, parse_lesson_flag
 from ..settings import Settings
 from . import state
 
@@ -24,15 +24,6 @@ def open_lesson(lesson_id: str, part: int) -> None:
     st.session_state["view"] = chosen.view
 
 
-def parse_lesson_flag(flag: str | None) -> tuple[str, int] | None:
-    """'digits' → ('digits', 0), 'digits:2' → ('digits', 1); None when the lesson does not exist."""
-    lesson_id, _, number = (flag or "").partition(":")
-    if lesson_id not in LESSONS:
-        return None
-    part = int(number) - 1 if number.isdigit() else 0
-    return lesson_id, min(max(part, 0), len(LESSONS[lesson_id].parts) - 1)
-
-
 def apply_requested_lesson() -> None:
     """On a session's first run, open the lesson the link names (`?lesson=<id>` or `<id>:<part>`)."""
     if st.session_state.get("lesson_checked"):
@@ -46,15 +37,20 @@ def apply_requested_lesson() -> None:
     elif parsed:
         explicit = st.session_state.get("url_settings", {})
         open_lesson(*parsed)
-        if explicit:  # settings written in the link win over the lesson's preset
-            state.apply_settings(Settings.from_mapping(explicit, base=state.settings())[0])
+        if explicit:  # settings written in the link win over the lesson's preset (url.link_params writes them so)
+            state.apply_settings(Settings.from_query(explicit, start=state.settings())[0])
+
+
+def close_lesson() -> None:
+    """Leave the lesson (its banner and its place in the link): the page shows another run now."""
+    st.session_state["lesson"] = None
+    st.session_state.setdefault("view_flags", {}).pop("lesson", None)
 
 
 def _on_pick() -> None:
     picked = st.session_state["lesson_picker"]
     if picked == FREE_PLAY:
-        st.session_state["lesson"] = None
-        st.session_state.setdefault("view_flags", {}).pop("lesson", None)
+        close_lesson()
     else:
         open_lesson(picked, 0)
 

@@ -9,7 +9,7 @@ import streamlit as st
 from .. import features as input_features
 from ..datasets import DATASETS, UPLOAD
 from ..experiment import drop_unknown_columns
-from ..settings import GROUPS, Settings
+from ..settings import GROUPS, Settings, with_dataset
 from . import state
 
 UPLOADER_KEY = "csv_file"
@@ -17,10 +17,7 @@ UPLOADER_KEY = "csv_file"
 
 def _on_dataset_change() -> None:
     """Switching dataset applies what suits it (output activation, scaling, number of points)."""
-    key = st.session_state[state.widget_key("dataset")]
-    base = replace(state.settings(), dataset=key, features="")
-    new, _ = Settings.from_mapping(DATASETS[key].recommended, base=base)
-    state.apply_settings(new)
+    state.apply_settings(with_dataset(state.settings(), st.session_state[state.widget_key("dataset")]))
 
 
 def _new_data() -> None:
@@ -75,6 +72,8 @@ def _widget(f, key: str, container, n_train: int, feature_names: list[str], targ
     if f.name == "seed":
         return container.number_input(label, meta["min"], meta["max"], step=1, key=key, help=help_text)
     hi = n_train if f.name == "batch_size" and n_train is not None else meta["max"]
+    if hi <= meta["min"]:  # one training row: a batch of it is all there is (a slider needs two ends)
+        return st.session_state[key]
     return container.slider(label, meta["min"], hi, step=meta["step"], key=key, help=help_text)
 
 
@@ -93,14 +92,15 @@ def _prepare_widget_state(f, key: str, value, n_train: int | None, feature_names
         if key + "_list" not in st.session_state or st.session_state.pop(key, None) is not None:
             st.session_state[key + "_list"] = names
         return
-    if f.name == "batch_size" and n_train is not None:
-        value = min(st.session_state.get(key, value), n_train)
-        st.session_state[key] = value
+    if f.name == "batch_size":  # its slider's range follows the data: a new range would reset it to 1
+        st.session_state[key] = min(st.session_state.get(key, value), n_train or f.metadata["max"])
     elif key not in st.session_state:
         st.session_state[key] = value
 
 
 def _batch_caption(batch_size: int, n_train: int) -> str:
+    if n_train == 1:
+        return "**Full batch**: the one training point, 1 update per epoch."
     if batch_size >= n_train:
         return f"**Full batch**: all {n_train} training points per update, 1 update per epoch."
     if batch_size == 1:

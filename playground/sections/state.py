@@ -74,12 +74,11 @@ def upload_bytes() -> bytes | None:
     return st.session_state.get(UPLOAD_KEY)
 
 
-def url_settings_to_query(current: Settings, extra: dict[str, str], bound: tuple[str, ...]) -> None:
-    """Write the settings that differ from the defaults (plus view flags) into the URL.
+def write_query(wanted: dict[str, str], bound: tuple[str, ...]) -> None:
+    """Make the URL's query parameters `wanted`, changing only what differs.
 
     Parameters in `bound` belong to widgets bound to the URL by Streamlit and are left to it.
     """
-    wanted = {**current.to_query(), **extra}
     present = st.query_params.to_dict()
     for name in present.keys() - wanted.keys() - set(bound):
         del st.query_params[name]

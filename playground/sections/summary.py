@@ -17,7 +17,7 @@ from .. import features as input_features
 from ..engine import EXPLODE_FACTOR, parameter_counts
 from ..engine.losses import EPS
 from ..experiment import Experiment
-from ..numbers import latex_number, readable
+from ..numbers import fixed, latex_number, readable
 from ..safe_text import markdown_literal
 from ..settings import ACTIVATION_LABELS
 from . import state
@@ -155,7 +155,7 @@ def original_units_equation(exp: Experiment) -> str:
 
 def score_text(value: float) -> str:
     """An accuracy or R² as the summary writes it: three decimals (0.914, 1.000), or in full when huge."""
-    return f"{value:.3f}".replace("-", "−") if abs(value) < 10 else readable(value)
+    return fixed(value) if abs(value) < 10 else readable(value)
 
 
 def _render_reference(exp: Experiment, reference) -> None:
@@ -163,8 +163,8 @@ def _render_reference(exp: Experiment, reference) -> None:
     w, b = h.w[-1], h.b[-1]
     method = exp.method
     name = f"{method.name} ({method.source})"
-    parts = [f"weight {w[j]:.3f} vs exact {reference[0][j]:.3f}" for j in range(min(len(w), MAX_TERMS))]
-    parts.append(f"bias {b:.3f} vs exact {reference[1]:.3f}")
+    parts = [f"weight {fixed(w[j])} vs exact {fixed(reference[0][j])}" for j in range(min(len(w), MAX_TERMS))]
+    parts.append(f"bias {fixed(b)} vs exact {fixed(reference[1])}")
     st.markdown(f"**Neuron vs exact answer** ({name}): " + ", ".join(parts) + ("…" if len(w) > MAX_TERMS else ""))
 
 
@@ -175,12 +175,19 @@ def explosion_text(exp: Experiment) -> str:
     if at == 0:
         return ("**The loss cannot be computed at the start**: it is not a finite number with these inputs. "
                 "Standardize the features or pick a smaller scale.")
-    limit = EXPLODE_FACTOR * max(float(h.train_loss[0]), 1.0)
+    what = "loss" if h.regularization == "none" else "objective (loss + penalty)"
+    start = float(h.objective[0])  # what the engine judges: the objective, as it was before any update
+    limit = EXPLODE_FACTOR * max(start, 1.0)
+    if np.isfinite(limit):
+        times = f"a million times the starting {what.split()[0]}" if start >= 1 else \
+            f"a million: the starting {what.split()[0]} was below 1"
+        how = f"above {readable(limit)} ({times}) or not a number"
+    else:  # a start so large that a million times it is no number: only not-a-number counts
+        how = "not a number"
     scale = "" if exp.settings.standardize else ", or standardize the features"
-    return (f"**Update {at} made the loss explode**: after it the loss was above {readable(limit)} (a million times "
-            f"the starting loss) or not a number, so training stopped. Each update overshot further than the last. "
-            f"The charts and every number above end at step {at - 1}, the last state before it. Try a smaller "
-            f"learning rate{scale}.")
+    return (f"**Update {at} made the loss explode**: after it the {what} was {how}, so training stopped. Each "
+            f"update overshot further than the last. The charts and every number above end at step {at - 1}, the "
+            f"last state before it. Try a smaller learning rate{scale}.")
 
 
 def unreachable_target_text(exp: Experiment) -> str | None:

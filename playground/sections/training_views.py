@@ -81,7 +81,8 @@ def landscape_caption(ls) -> str:
     """What the fit and landscape figure shows, in the words of its own slice."""
     moved = " (projected on these two parameters: the others moved too)" if ls.is_slice else ""
     return (f"Left: the data and the network's prediction. Right: {ls.where()}, log scale; the white line is the "
-            f"path the optimizer took{moved}, ■ the start, {ls.marker_text()}. ▶ Play runs both in your browser.")
+            f"path the optimizer took{moved}, red its last steps up to the moment shown (● there), ■ the start, "
+            f"{ls.marker_text()}. ▶ Play runs both in your browser.")
 
 
 @st.fragment

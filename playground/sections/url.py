@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from ..lessons import lesson_part, parse_lesson_flag
 from ..settings import FIELDS, Settings
 from . import state
 
@@ -25,7 +26,7 @@ def start_session() -> None:
     if "settings" in st.session_state:
         return
     params = st.query_params.to_dict()
-    current, notices = Settings.from_query(params)
+    current, notices = Settings.from_query(params, start=_start(params.get("lesson")))
     hidden = {name.removesuffix(HIDE_SUFFIX) for name, value in params.items()
               if name.endswith(HIDE_SUFFIX) and name.removesuffix(HIDE_SUFFIX) in FIELDS and _truthy(value)}
     unknown = [name for name in params if name not in FIELDS and name not in VIEW_FLAGS + BOUND
@@ -72,6 +73,19 @@ def view_params(hide=None) -> dict[str, str]:
     return extra
 
 
+def _start(lesson_flag: str | None) -> Settings:
+    """What a link starts from: the lesson part it names (opening the link opens that part first), else the
+    defaults."""
+    parsed = parse_lesson_flag(lesson_flag)
+    return lesson_part(*parsed).settings() if parsed else Settings()
+
+
+def link_params(current: Settings, hide=None) -> dict[str, str]:
+    """The link that is this run: the settings as they differ from what the link starts from (its lesson part or
+    the defaults, switched to this dataset as the page switches it), the hidden controls and the view flags."""
+    return {**current.to_query(_start(view_flag("lesson"))), **view_params(hide)}
+
+
 def write(current: Settings) -> None:
-    """Put the current settings (only what differs from the defaults), hides and view flags in the URL."""
-    state.url_settings_to_query(current, view_params(), BOUND)
+    """Put the link of the current run (`link_params`) in the address bar."""
+    state.write_query(link_params(current), BOUND)

@@ -5,7 +5,8 @@ the file, written by the playground: its settings, what the data is (names, targ
 settings the training uses, and the training and validation data with every float to full precision.
 
 Run:  python this_file.py     It prints the loss after each epoch, then the final weights, bias and
-training loss, and last one JSON line with every parameter (the same numbers as the playground's).
+the training loss of those final weights (after an explosion: of the state just before it, as the
+playground shows), and last one JSON line with every parameter (the same numbers as the playground's).
 """
 
 import json
@@ -185,6 +186,13 @@ def train(X, y, X_val, y_val, *, hidden, activation, hidden_activation, loss, op
     return theta, history, None
 
 
+def loss_of(theta, X, y, training):
+    """The training loss (data only, no penalty) of the parameters `theta` on X, y."""
+    net = layers(theta, (X.shape[1], *training["hidden"], 1))
+    z, a = forward(net, X, training["activation"], training["hidden_activation"])[-1]
+    return loss_and_delta(training["loss"], training["activation"], z, a, y[:, None])[0]
+
+
 def as_array(rows):
     """A list (of lists) of numbers as a float array; None stays None (no validation data)."""
     return None if rows is None else np.array(rows, dtype=np.float64)
@@ -203,8 +211,9 @@ def main(run):
     if diverged_at is not None:
         print(f"The loss exploded at step {diverged_at}: kept the parameters from just before it.")
     k = (training["hidden"] or [X_train.shape[1]])[-1]  # inputs of the output neuron
+    final_loss = loss_of(theta, X_train, y_train, training)  # of these parameters (after an explosion: not an epoch's)
     print("output neuron weights:", theta[-k - 1 : -1].tolist())
     print("output neuron bias:   ", float(theta[-1]))
-    print("final training loss:  ", epochs[-1][1])
+    print("final training loss:  ", final_loss)
     print(json.dumps({"params": theta.tolist(), "weights": theta[-k - 1 : -1].tolist(), "bias": float(theta[-1]),
-                      "train_loss": epochs[-1][1], "diverged_at": diverged_at}))
+                      "train_loss": final_loss, "diverged_at": diverged_at}))
