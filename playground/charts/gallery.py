@@ -119,7 +119,6 @@ def gallery_figure(highlight: str = ALL, threshold: float = LOW_GRADIENT) -> dic
                                 "y": 0.62, "showarrow": False, "font": {"size": 12, "color": "#d62728"}})
     layout = base_layout(height=460)
     layout["margin"] = {"l": 50, "r": 20, "t": 80, "b": 50}
-    layout["legend"] = {"orientation": "h", "y": 1.12, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}
     layout["hovermode"] = "x unified"
     layout.update({
         "xaxis": {"domain": [0.0, 0.46], "range": [Z_MIN, Z_MAX], "title": {"text": "z = w·x + b"},

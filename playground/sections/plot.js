@@ -68,6 +68,20 @@ function themeLayout(t) {
   };
 }
 
+// `target` with `changes` laid over it, neither changed: objects key by key, arrays item by item, else replaced
+// (playground/charts/panels.py's overlay: the stacked arrangement of a figure's panels is laid over it this way).
+function overlay(target, changes) {
+  if (Array.isArray(target) && Array.isArray(changes)) {
+    return target.map((item, i) => (i < changes.length ? overlay(item, changes[i]) : item));
+  }
+  if (target && changes && typeof target === "object" && typeof changes === "object" && !Array.isArray(changes)) {
+    const out = { ...target };
+    for (const [k, v] of Object.entries(changes)) out[k] = overlay(target[k], v);
+    return out;
+  }
+  return changes;
+}
+
 function merge(target, source) {
   for (const [k, v] of Object.entries(source)) {
     const both = v && typeof v === "object" && !Array.isArray(v) && target[k] && typeof target[k] === "object";
@@ -77,9 +91,10 @@ function merge(target, source) {
 }
 
 const FULLSCREEN = { width: 24, height: 24, path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z" };
+const MODEBAR_FROM_PX = 600; // a narrower chart (a phone) has no mode bar: it would lie over the legend or the title
 const CONFIG = {
   displaylogo: false, scrollZoom: false, showSendToCloud: false,
-  modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud"],
+  modeBarButtonsToRemove: ["lasso2d", "select2d", "sendChartToCloud", "zoomIn2d", "zoomOut2d", "autoScale2d"],
   modeBarButtonsToAdd: [{ name: "Fullscreen", title: "Fullscreen", icon: FULLSCREEN,
     click: (gd) => (document.fullscreenElement ? document.exitFullscreen() : gd.requestFullscreen()) }],
 };
@@ -101,20 +116,70 @@ function keepViewerChanges(layout) {
 }
 
 // What plotly.js gets: the theme as the layout's template (figure values win), a bold title as
-// st.plotly_chart shows it, the container's width (the screen's in fullscreen), the viewer's changes kept.
+// st.plotly_chart shows it, the container's width (the screen's in fullscreen), the panels stacked when the
+// width is under the figure's `meta.stack.below_px` (same frames: one animation), the viewer's changes kept.
 function styled(chart) {
   const { figure, theme, gd, box } = chart;
   const fullscreen = document.fullscreenElement === gd;
-  const layout = { ...figure.layout };
+  const width = fullscreen ? window.innerWidth : Math.max(box.clientWidth, 150);
+  const stack = figure.layout.meta && figure.layout.meta.stack;
+  const narrow = Boolean(stack) && width < stack.below_px;
+  const layout = narrow ? overlay(figure.layout, stack.layout) : { ...figure.layout };
+  const data = narrow ? overlay(figure.data, stack.data) : figure.data;
   layout.template = { ...layout.template, layout: merge({ ...(layout.template || {}).layout }, themeLayout(theme)) };
   if (layout.title != null) {
     const title = typeof layout.title === "string" ? { text: layout.title } : layout.title;
     layout.title = { ...title, text: `<b>${title.text ?? ""}</b>` };
   }
   keepViewerChanges(layout);
-  layout.width = chart.drawnWidth = fullscreen ? window.innerWidth : Math.max(box.clientWidth, 150);
-  layout.height = fullscreen ? window.innerHeight : (figure.layout.height ?? 450);
-  return { data: figure.data, layout, frames: figure.frames || [], config: CONFIG };
+  layout.width = chart.drawnWidth = width;
+  layout.height = fullscreen ? window.innerHeight : (layout.height ?? 450);
+  gd.style.minHeight = `${layout.height}px`;
+  const config = { ...CONFIG, displayModeBar: width >= MODEBAR_FROM_PX ? "hover" : false };
+  return { data, layout, frames: figure.frames || [], config };
+}
+
+// Play/Pause and the frame slider by keyboard: each a focusable control (Tab) with a name; Enter or Space presses a
+// button, the arrow keys, Page Up/Down, Home and End move the slider a frame (ten, the first, the last) as a click on
+// its rail would. plotly.js draws them in SVG, without either; its redraws keep these attributes on the same nodes.
+const SLIDER_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
+
+function labelControls(gd) {
+  for (const button of gd.querySelectorAll(".updatemenu-button")) {
+    button.setAttribute("tabindex", "0");
+    button.setAttribute("role", "button");
+    button.setAttribute("aria-label", /Pause/.test(button.textContent) ? "Pause" : "Play");
+  }
+  const slider = gd.querySelector(".slider-container"), full = gd._fullLayout && gd._fullLayout.sliders;
+  if (!slider || !full || !full.length) return;
+  const steps = full[0].steps || [], active = full[0].active ?? 0;
+  slider.setAttribute("tabindex", "0");
+  slider.setAttribute("role", "slider");
+  slider.setAttribute("aria-label", "Moment shown");
+  slider.setAttribute("aria-valuemin", "0");
+  slider.setAttribute("aria-valuemax", String(Math.max(steps.length - 1, 0)));
+  slider.setAttribute("aria-valuenow", String(active));
+  slider.setAttribute("aria-valuetext", steps[active] ? steps[active].label : "");
+}
+
+function onControlKey(gd, event) {
+  const target = event.target;
+  if (!(target instanceof Element)) return;
+  const button = target.closest(".updatemenu-button");
+  if (button && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    button.dispatchEvent(new MouseEvent("click", { bubbles: true }));
+    return;
+  }
+  const slider = target.closest(".slider-container"), full = gd._fullLayout && gd._fullLayout.sliders;
+  if (!slider || !full || !full.length) return;
+  const steps = full[0].steps, last = steps.length - 1, active = full[0].active ?? last;
+  const to = event.key === "Home" ? 0 : event.key === "End" ? last
+    : event.key in SLIDER_KEYS ? Math.min(last, Math.max(0, active + SLIDER_KEYS[event.key])) : null;
+  if (to === null) return;
+  event.preventDefault();
+  stopAnimation(gd);
+  window.Plotly.animate(gd, ...steps[to].args).then(() => labelControls(gd), () => {});
 }
 
 // A playing animation would go on drawing the old frames over the new figure. Stop its loop as
@@ -140,8 +205,15 @@ function redraw(chart) {
         chart.dirty = false;
         stopAnimation(chart.gd);
         await Plotly.react(chart.gd, styled(chart));
+        labelControls(chart.gd);
       }
-      if (!chart.opensLinks) { chart.gd.on("plotly_click", openRun); chart.opensLinks = true; }
+      if (!chart.opensLinks) {
+        chart.gd.on("plotly_click", openRun);
+        for (const event of ["plotly_afterplot", "plotly_animatingframe", "plotly_sliderchange"]) {
+          chart.gd.on(event, () => labelControls(chart.gd));
+        }
+        chart.opensLinks = true;
+      }
     })
     .catch((error) => console.error("playground chart:", error))
     .finally(() => { chart.busy = false; });
@@ -171,6 +243,7 @@ function mount(box) {
   });
   observer.observe(box);
   gd.addEventListener("fullscreenchange", () => redraw(chart));
+  gd.addEventListener("keydown", (event) => onControlKey(gd, event));
   // Streamlit runs only the last returned cleanup, when the element leaves the page.
   chart.cleanup = () => {
     observer.disconnect();
@@ -189,7 +262,7 @@ export default function ({ data, parentElement }) {
   if (changed) {
     chart.bytes = data;
     chart.figure = JSON.parse(new TextDecoder().decode(data));
-    chart.gd.style.minHeight = `${chart.figure.layout.height ?? 450}px`; // room kept while plotly.js loads
+    if (!chart.drawnWidth) chart.gd.style.minHeight = `${chart.figure.layout.height ?? 450}px`; // while plotly.js loads
   }
   if (changed || themeKey !== chart.themeKey) {
     chart.theme = theme;

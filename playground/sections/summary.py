@@ -100,14 +100,16 @@ def render(exp: Experiment, reference) -> None:
     end = end_state(exp)
     counts = parameter_counts(h.sizes[0], h.sizes[1:-1])
     layers = " → ".join(str(s) for s in h.sizes)
-    st.latex(equation_latex(exp))
+    # The equation beside the scores on a wide screen (one row, so the chart comes sooner); above them on a phone.
+    equation, scores = st.columns([2, 3], vertical_alignment="center")
+    equation.latex(equation_latex(exp))
     original_units = original_units_equation(exp)
-    st.caption(f"Network {layers} · {sum(counts)} trainable parameters "
-               f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
-               + (f" · {original_units}" if original_units else ""))
+    equation.caption(f"Network {layers} · {sum(counts)} trainable parameters "
+                     f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
+                     + (f" · {original_units}" if original_units else ""))
     at = f" at step {end.step}" if h.diverged_at is not None else ""
     penalised = h.regularization != "none"
-    columns = st.columns(4)
+    columns = scores.container(key="scores").columns(4)
     change = readable(end.train_loss - end.start_loss, 3).replace("−", "-")  # Streamlit reads the sign from "-"
     columns[0].metric(f"Train loss ({exp.loss}{', data only' if penalised else ''}){at}", readable(end.train_loss),
                       f"{change} since start", delta_color="inverse")
