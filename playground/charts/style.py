@@ -17,7 +17,7 @@ TRAIN = "#1f77b4"  # blue
 VALIDATION = "#ff7f0e"  # orange
 ALL_POINTS = "#8c8c8c"  # grey: every point of a dataset, where no train/validation split applies (set weights by hand)
 NEURON = "#d62728"  # red: the neuron's current prediction
-EXACT = "#2ca02c"  # green: the closed-form answer
+EXACT = "#9944ff"  # violet: the closed-form answer (apart from the neuron's red under every colour blindness)
 PATH = "#ff4b4b"
 MARKER_EDGE = "#111111"
 BOUNDARY = "#4d4d4d"  # the decision boundary (P = 0.5): dark on the pale shading, still seen in a dark legend
