@@ -104,9 +104,9 @@ OVERLAPS_JS = f"""() => {{
 }}"""
 
 
-def view_url(base: str, screen: Screen, view: str) -> str:
-    """The link of `view` on `screen` (the class board's view joins the class)."""
-    query = [screen.query] if screen.query else []
+def view_url(base: str, screen: Screen, view: str, extra: str = "") -> str:
+    """The link of `view` on `screen` (the class board's view joins the class), with `extra` parameters."""
+    query = [part for part in (screen.query, extra) if part]
     if view == "Class board":
         query.append(f"class={CLASS_CODE}")
     query.append("view=" + view.replace("&", "%26").replace(" ", "+"))
@@ -145,12 +145,12 @@ def classroom_server(app: Path):
             yield url
 
 
-def open_view(b, base: str, screen: Screen, view: str, dark: bool = False):
-    """(page, errors) of `view` on `screen`, idle with its charts drawn."""
+def open_view(b, base: str, screen: Screen, view: str, dark: bool = False, extra: str = ""):
+    """(page, errors) of `view` on `screen` (with `extra` link parameters), idle with its charts drawn."""
     options = dict(screen.options)
     if dark:
         options["color_scheme"] = "dark"
-    return new_page(b, view_url(base, screen, view), **options)
+    return new_page(b, view_url(base, screen, view, extra), **options)
 
 
 def play(page, seconds: float = 1.2) -> bool:

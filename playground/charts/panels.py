@@ -125,20 +125,22 @@ def compose(panels: list[Panel], labels: list[str], title: str = "", height: int
         legend_under_title(layout)  # at the new height
     if len(panels) > 1:
         narrowest = min(share * panel.width for panel in panels)
-        layout["meta"] = {"stack": _stack(layout, len(panels), owners, data, bool(controls))}
+        layout["meta"] = {"stack": stack_arrangement(layout, len(panels), data, owners, bool(controls))}
         layout["meta"]["stack"]["below_px"] = round(MIN_PLOT_PX / narrowest + SIDE_MARGINS_PX)
     return figure
 
 
-def _stack(layout: dict, count: int, owners: list[tuple[int, int]], traces: list[dict], controls: bool) -> dict:
-    """The figure's panels one above the next, as overrides of its layout and traces (applied by `stacked`): each
-    panel a row across the whole width, its colour bar beside its row, the animation controls below the last."""
+def stack_arrangement(layout: dict, count: int, traces: list[dict], owners=(), controls: bool = False,
+                      gap_px: int = STACKED_GAP_PX) -> dict:
+    """A figure's `count` panels (axes x, y, then x2, y2, …) one above the next, as changes to its layout and traces
+    (applied by `stacked`): each panel a row across the whole width, its colour bar (trace index, panel number in
+    `owners`) beside its row, the animation controls (`controls`) below the last."""
     top, bottom = layout["margin"]["t"], layout["margin"]["b"]
-    height = top + count * STACKED_ROW_PX + (count - 1) * STACKED_GAP_PX + bottom
+    height = top + count * STACKED_ROW_PX + (count - 1) * gap_px + bottom
     plot = height - top - bottom
     rows = []
     for row in range(count):
-        high = 1.0 - row * (STACKED_ROW_PX + STACKED_GAP_PX) / plot
+        high = 1.0 - row * (STACKED_ROW_PX + gap_px) / plot
         rows.append((max(high - STACKED_ROW_PX / plot, 0.0), min(high, 1.0)))
     changes = {"height": height}
     for number, (low, high) in enumerate(rows, start=1):
@@ -154,8 +156,10 @@ def _stack(layout: dict, count: int, owners: list[tuple[int, int]], traces: list
         changes["sliders"] = [{"y": -CONTROLS_BELOW_PX / plot}]
         changes["updatemenus"] = [{"y": -(CONTROLS_BELOW_PX + MENU_BELOW_PX) / plot}]
     legend = layout.get("legend", {})
-    if legend.get("yref") == "container":  # placed in px from the figure's top: the same px at the new height
-        changes["legend"] = {"y": 1.0 - (1.0 - legend["y"]) * layout["height"] / height}
+    if legend.get("yref") == "container":  # as many px from the figure's top (or bottom) at the new height
+        from_bottom = legend["y"] * layout["height"] if legend.get("yanchor") == "bottom" else None
+        changes["legend"] = {"y": from_bottom / height if from_bottom is not None
+                             else 1.0 - (1.0 - legend["y"]) * layout["height"] / height}
     return {"layout": changes, "data": data}
 
 

@@ -56,7 +56,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
         "z": compact(log_loss(ls.loss), 4), "colorscale": "Viridis", "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
-        "ncontours": 25, "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8},
+        "ncontours": 25, "colorbar": {"title": {"text": f"log₁₀({ls.quantity})", "side": "right"}, "len": 0.8},
         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})=%{{z:.3f}}"
                          "<extra></extra>",
     }]

@@ -113,6 +113,7 @@ def padded_range(values, pad: float = 0.08) -> list[float]:
 DEFAULT_FONT_PX = 12  # plotly.js's text size, which the chart layouts are spaced for
 CONTROLS_BELOW_PX = 62  # the slider's read-out starts this far below the plot area: under the axis titles
 CONTROLS_MARGIN_PX = 150  # bottom margin that holds the axis titles, the read-out, the slider and its labels
+SLIDER_END_PX = 48  # the slider's rail ends this far left of where it would: half a step label ("epoch 29 · step 85")
 
 
 def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, duration_ms: int = 80) -> dict:
@@ -135,7 +136,7 @@ def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, d
         "sliders": [{
             "active": len(labels) - 1, "x": 0.16, "len": 0.84, "y": below, "yanchor": "top",
             "currentvalue": {"prefix": "", "visible": True, "xanchor": "right", "font": {"size": 14}},
-            "pad": {"t": 0},
+            "pad": {"t": 0, "r": SLIDER_END_PX},  # the last step's label, centred on its tick, stays in the figure
             "steps": [{"label": label, "method": "animate",
                        "args": [[label], {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate",
                                           "transition": {"duration": 0}}]} for label in labels],
@@ -227,7 +228,7 @@ def legend_under_title(layout: dict) -> dict:
     title = layout.get("title") or {}
     if not title.get("text"):
         legend = layout.get("legend") or {}
-        if legend.get("yref") == "container":
+        if legend.get("yref") == "container" and legend.get("yanchor") == "top":
             layout["legend"] = {**legend, "y": 1.0 - MODEBAR_ROOM_PX / layout["height"]}
         return layout
     layout["title"] = {**title, "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 12}}

@@ -49,6 +49,8 @@ COMPACT = f"""
   @media {NARROW_OR_SHORT} {{
     [data-testid="stMainBlockContainer"] {{ padding-left: 1rem !important; padding-right: 1rem !important; }}
     .st-key-page_title h3 {{ font-size: 1.05rem !important; }}
+    [data-testid="stMain"] h1, [data-testid="stMain"] h2 {{ font-size: 1.3rem !important; }}
+    [data-testid="stMain"] h3, [data-testid="stMain"] h4 {{ font-size: 1.1rem !important; }}
     [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.5rem !important; }}
     .st-key-scores [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; gap: 0.4rem !important; }}
     .st-key-scores [data-testid="stColumn"] {{ min-width: 0 !important; width: auto !important;

@@ -135,11 +135,35 @@ function styled(chart) {
     layout.title = { ...title, text: `<b>${title.text ?? ""}</b>` };
   }
   keepViewerChanges(layout);
+  wrapTitle(layout, width, theme);
   layout.width = chart.drawnWidth = width;
   layout.height = fullscreen ? window.innerHeight : (layout.height ?? 450);
   gd.style.minHeight = `${layout.height}px`;
   const config = { ...CONFIG, displayModeBar: width >= MODEBAR_FROM_PX ? "hover" : false };
   return { data, layout, frames: figure.frames || [], config };
+}
+
+// A title wider than the chart (a phone) goes onto more lines, the legend under it moving down as far.
+function wrapTitle(layout, width, theme) {
+  const title = layout.title, text = title && title.text;
+  if (!text || /<br>/i.test(text)) return;
+  const size = (title.font && title.font.size) || theme.rem, canvas = document.createElement("canvas").getContext("2d");
+  canvas.font = `bold ${size}px ${theme.headingFont || theme.font || "sans-serif"}`;
+  const room = width - 24, plain = (words) => words.join(" ").replace(/<[^>]+>/g, "");
+  const lines = [];
+  for (const word of text.replace(/^<b>|<\/b>$/g, "").split(" ")) {
+    const line = lines[lines.length - 1];
+    if (line && canvas.measureText(plain([...line, word])).width <= room) line.push(word);
+    else lines.push([word]);
+  }
+  if (lines.length < 2) return;
+  const extra = (lines.length - 1) * size * 1.3, legend = layout.legend;
+  const pad = { ...(title.pad || {}), t: ((title.pad || {}).t ?? 0) + extra }; // plotly.js centres the lines' block
+  layout.title = { ...title, pad, text: `<b>${lines.map((line) => line.join(" ")).join("<br>")}</b>` };
+  if (legend && legend.yref === "container" && legend.yanchor === "top" && layout.height) {
+    layout.legend = { ...legend, y: legend.y - extra / layout.height };
+  }
+  layout.margin = { ...layout.margin, t: ((layout.margin || {}).t ?? 50) + extra };
 }
 
 // Play/Pause and the frame slider by keyboard: each a focusable control (Tab) with a name; Enter or Space presses a
