@@ -173,7 +173,7 @@ def test_the_full_screen_qr_code_is_eight_pixels_a_module_or_more(site):
         image.wait_for()
         caption = page.get_by_role("dialog").inner_text()
         assert "Opens the student page (not presenter mode)" in caption
-        link = page.get_by_label("Link to this run (select and copy)").input_value()  # the sidebar's: the same link
+        link = page.get_by_label("Link to this run (select and copy)", exact=True).input_value()  # the same link
         modules = segno.make(link, error="m").symbol_size(scale=1, border=2)[0]
         box = image.bounding_box()
         assert box["width"] / modules >= 8 and box["height"] / modules >= 8, (box, modules)

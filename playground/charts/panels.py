@@ -165,7 +165,10 @@ def stack_arrangement(layout: dict, count: int, traces: list[dict], owners=(), c
 
 def overlay(target, changes):
     """`target` with `changes` laid over it, without changing either: dicts merged key by key, lists item by item
-    (a shorter list of changes leaves the rest), anything else replaced. plot.js lays the stack over the same way."""
+    (a shorter list of changes leaves the rest, an empty change its item), anything else replaced. plot.js lays the
+    stack over the same way."""
+    if changes == {}:
+        return target
     if isinstance(target, dict) and isinstance(changes, dict):
         return {**target, **{key: overlay(target.get(key), value) for key, value in changes.items()}}
     if isinstance(target, list) and isinstance(changes, list):

@@ -17,15 +17,13 @@ NARROW_OR_SHORT = "(max-width: 640px), (max-height: 820px)"
 EVERY_SCREEN = """
   [data-testid="stMainBlockContainer"] { padding-top: 4rem !important; padding-bottom: 4rem !important; }
   [data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 0.6rem; }
-  .lesson-source { color: color-mix(in srgb, var(--st-text-color, currentColor) 82%, var(--st-background-color,
-                   transparent)); font-size: 0.875rem; }
+  .lesson-source { opacity: 0.8; font-size: 0.875rem; }
   .st-key-summary [data-testid="stMarkdownContainer"] p { font-size: 0.9rem; }
   [data-testid="stMetricValue"] { font-size: clamp(1.5rem, 2.8vw, 2.25rem) !important; }
   [data-testid="stMetricValue"] > div { overflow: visible !important; text-overflow: clip !important;
                                         white-space: normal !important; }
-  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p, [data-testid="stImageCaption"] {
-    color: color-mix(in srgb, var(--st-text-color, currentColor) 82%, var(--st-background-color, transparent))
-           !important; }
+  [data-testid="stCaptionContainer"], [data-testid="stImageCaption"] { color: inherit !important; opacity: 0.8; }
+  [data-testid="stCaptionContainer"] p { color: inherit !important; }
   .st-key-page_title h3 { font-size: 1.35rem !important; padding: 0 !important; margin: 0 !important; }
   [data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { white-space: normal !important;
     overflow: visible !important; text-overflow: clip !important; max-width: 100% !important; height: auto !important; }
@@ -65,6 +63,11 @@ COMPACT = f"""
     .st-key-lesson [data-testid="stMarkdownContainer"] p {{ font-size: 0.8rem !important;
                                                             line-height: 1.35 !important; }}
     .lesson-source {{ display: none !important; }}
+    .st-key-lesson [data-testid="stExpander"] summary p, .st-key-summary [data-testid="stCaptionContainer"] p {{
+      font-size: 0.8rem !important; line-height: 1.35 !important; display: -webkit-box; -webkit-box-orient: vertical;
+      -webkit-line-clamp: 3; overflow: hidden; }}
+    .st-key-lesson [data-testid="stExpander"] summary p {{ -webkit-line-clamp: 2; }}
+    .st-key-lesson [data-testid="stExpander"] details[open] summary p {{ -webkit-line-clamp: unset; }}
     .st-key-lesson_parts button {{ min-height: 2rem !important; padding: 0.2rem 0.5rem !important; }}
     .st-key-lesson_parts button p {{ font-size: 0.75rem !important; }}
     .st-key-lesson_parts [data-testid="stHorizontalBlock"] {{ flex-wrap: nowrap !important; gap: 0.3rem !important; }}
@@ -72,6 +75,11 @@ COMPACT = f"""
                                                     flex: 1 1 0 !important; }}
     [data-testid="stExpander"] summary {{ padding-top: 0.35rem !important; padding-bottom: 0.35rem !important; }}
     [data-testid="stTab"] {{ height: 2.1rem !important; }}
+    .st-key-lesson {{ padding: 0.5rem 0.75rem !important; }}
+  }}
+  @media (max-width: 640px) {{  /* a phone: the train loss's change since the start is the Loss view's to show */
+    .st-key-scores [data-testid="stMetricDelta"] {{ display: none !important; }}
+    .st-key-summary [data-testid="stCaptionContainer"] p {{ -webkit-line-clamp: 2; }}
   }}
 """
 # Presenter mode: larger type for the back of the room, and nothing cut off at 1024×768: tab labels wrap.

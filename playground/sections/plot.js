@@ -71,9 +71,12 @@ function themeLayout(t) {
   };
 }
 
-// `target` with `changes` laid over it, neither changed: objects key by key, arrays item by item, else replaced
+// `target` with `changes` laid over it, neither changed: objects key by key, arrays item by item (an empty change
+// leaves its item), else replaced
 // (playground/charts/panels.py's overlay: the stacked arrangement of a figure's panels is laid over it this way).
 function overlay(target, changes) {
+  const empty = changes && typeof changes === "object" && !Array.isArray(changes) && !Object.keys(changes).length;
+  if (empty) return target;
   if (Array.isArray(target) && Array.isArray(changes)) {
     return target.map((item, i) => (i < changes.length ? overlay(item, changes[i]) : item));
   }
@@ -94,6 +97,7 @@ function merge(target, source) {
 }
 
 const FULLSCREEN = { width: 24, height: 24, path: "M7 14H5v5h5v-2H7v-3zm-2-4h2V7h3V5H5v5zm12 7h-3v2h5v-5h-2v3zM14 5v2h3v3h2V5h-5z" };
+const MIN_WIDTH = 300; // a chart whose box has no width yet (a tab being opened) is drawn this wide meanwhile
 const MODEBAR_FROM_PX = 600; // a narrower chart (a phone) has no mode bar: it would lie over the legend or the title
 const CONFIG = {
   displaylogo: false, scrollZoom: false, showSendToCloud: false,
@@ -124,7 +128,7 @@ function keepViewerChanges(layout) {
 function styled(chart) {
   const { figure, theme, gd, box } = chart;
   const fullscreen = document.fullscreenElement === gd;
-  const width = fullscreen ? window.innerWidth : Math.max(box.clientWidth, 150);
+  const width = fullscreen ? window.innerWidth : Math.max(box.clientWidth, MIN_WIDTH);
   const stack = figure.layout.meta && figure.layout.meta.stack;
   const narrow = Boolean(stack) && width < stack.below_px;
   const layout = narrow ? overlay(figure.layout, stack.layout) : { ...figure.layout };
@@ -266,7 +270,7 @@ function mount(box) {
   box.appendChild(gd);
   const chart = { gd, box };
   const observer = new ResizeObserver(() => {
-    if (chart.figure && Math.max(box.clientWidth, 150) !== chart.drawnWidth) redraw(chart);
+    if (chart.figure && box.clientWidth && Math.max(box.clientWidth, MIN_WIDTH) !== chart.drawnWidth) redraw(chart);
   });
   observer.observe(box);
   gd.addEventListener("fullscreenchange", () => redraw(chart));
