@@ -244,8 +244,6 @@ def base_layout(title: str = "", height: int = 460) -> dict:
         "title": {"text": title, "x": 0.0, "xanchor": "left"},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        # across the whole figure (its width, not the first plot's): on a phone the entries share rows
-        "legend": {"orientation": "h", "yref": "container", "y": 1.0, "yanchor": "top", "xref": "container", "x": 0.0,
-                   "xanchor": "left"},
+        "legend": {"orientation": "h", "yref": "container", "y": 1.0, "yanchor": "top", "x": 0.0, "xanchor": "left"},
         "hovermode": "closest",
     })
