@@ -93,6 +93,19 @@ def test_no_text_of_any_figure_of_any_view_overlaps_or_is_cut_off(site, screen_n
         page.context.close()
 
 
+@pytest.mark.parametrize("screen_name", CLASSROOM)
+def test_a_network_with_hidden_layers_keeps_its_text_apart(site, screen_name):
+    """The issue's phone: "hidden 1" and "output" collided, the colour bar and Pause were cut off."""
+    url, b = site
+    page, errors = open_view(b, url, SCREENS[screen_name], "Network",
+                             extra="dataset=circles&activation=sigmoid&hidden_layers=2&hidden_units=4")
+    try:
+        assert page.evaluate(OVERLAPS_JS) == []
+        assert errors == []
+    finally:
+        page.context.close()
+
+
 # Every subplot whose axes are the raw inputs x1 and x2: its px per unit on each.
 SCALES_JS = f"""() => Array.from(document.querySelectorAll('{PAGE_CHART_SELECTOR}'))
   .filter(gd => gd.getClientRects().length && gd._fullLayout)
