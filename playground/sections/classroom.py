@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import segno
 import streamlit as st
 
+from ..safe_text import markdown_literal
 from ..settings import FIELDS, Settings
 from . import layout, lessons, url
 
@@ -48,17 +49,18 @@ def share_link(current: Settings, hide: list[str] | None = None) -> str:
     open now, hiding the controls in `hide` (default: those this page hides); never presenter mode, which is the
     projector's. Built from the settings, not the address bar, which is updated later in the run."""
     params = {name: value for name, value in url.link_params(current, hide).items() if name != "presenter"}
-    view = st.session_state.get("view") or st.query_params.get("view")
+    view = open_view("")
     if view:
         params["view"] = view
     return page_link(params)
 
 
 def link_caption(link: str) -> str:
-    """What the student link opens, in words: the student page, the view, the lesson part and the class."""
-    params = dict(parse_qsl(urlsplit(link).query))
+    """What the student link opens, in words (Markdown, the link's own values escaped: a view named in a link is
+    text): the student page, the view, the lesson part and the class."""
+    params = {name: markdown_literal(value) for name, value in parse_qsl(urlsplit(link).query)}
     what = [f"the {params['view']} view" if params.get("view") else "the first view"]
-    chosen = lessons.parse_lesson_flag(params.get("lesson"))
+    chosen = lessons.parse_lesson_flag(dict(parse_qsl(urlsplit(link).query)).get("lesson"))
     if chosen:
         lesson = lessons.LESSONS[chosen[0]]
         what.append(f"lesson “{lesson.title}”" + (f" part {chosen[1] + 1}" if len(lesson.parts) > 1 else ""))
@@ -116,7 +118,8 @@ def qr_modules(link: str) -> int:
 def _full_screen_qr(link: str) -> None:
     modules = qr_modules(link)
     scale = max(FULL_SCREEN_MODULE_PX, FULL_SCREEN_PX // max(modules, 1))
-    show_qr(link, modules * scale, link_caption(link), scale=scale)
+    show_qr(link, modules * scale, "", scale=scale)
+    st.caption(link_caption(link))
     if qr_png(link) is None:
         st.text_input("This run's link (select and copy)", link)
 
