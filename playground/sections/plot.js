@@ -175,22 +175,22 @@ function wrapTitle(layout, width, theme) {
 // its rail would. plotly.js draws them in SVG, without either; its redraws keep these attributes on the same nodes.
 const SLIDER_KEYS = { ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10 };
 
+function label(element, attributes) {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (element.getAttribute(name) !== value) element.setAttribute(name, value); // no change, no DOM mutation
+  }
+}
+
 function labelControls(gd) {
   for (const button of gd.querySelectorAll(".updatemenu-button")) {
-    button.setAttribute("tabindex", "0");
-    button.setAttribute("role", "button");
-    button.setAttribute("aria-label", /Pause/.test(button.textContent) ? "Pause" : "Play");
+    label(button, { tabindex: "0", role: "button", "aria-label": /Pause/.test(button.textContent) ? "Pause" : "Play" });
   }
   const slider = gd.querySelector(".slider-container"), full = gd._fullLayout && gd._fullLayout.sliders;
   if (!slider || !full || !full.length) return;
   const steps = full[0].steps || [], active = full[0].active ?? 0;
-  slider.setAttribute("tabindex", "0");
-  slider.setAttribute("role", "slider");
-  slider.setAttribute("aria-label", "Moment shown");
-  slider.setAttribute("aria-valuemin", "0");
-  slider.setAttribute("aria-valuemax", String(Math.max(steps.length - 1, 0)));
-  slider.setAttribute("aria-valuenow", String(active));
-  slider.setAttribute("aria-valuetext", steps[active] ? steps[active].label : "");
+  label(slider, { tabindex: "0", role: "slider", "aria-label": "Moment shown", "aria-valuemin": "0",
+                  "aria-valuemax": String(Math.max(steps.length - 1, 0)), "aria-valuenow": String(active),
+                  "aria-valuetext": steps[active] ? steps[active].label : "" });
 }
 
 function onControlKey(gd, event) {
@@ -238,12 +238,12 @@ function redraw(chart) {
         await Plotly.react(chart.gd, styled(chart));
         labelControls(chart.gd);
       }
-      if (!chart.opensLinks) {
+      if (!chart.listening) {
         chart.gd.on("plotly_click", openRun);
         for (const event of ["plotly_afterplot", "plotly_animatingframe", "plotly_sliderchange"]) {
           chart.gd.on(event, () => labelControls(chart.gd));
         }
-        chart.opensLinks = true;
+        chart.listening = true;
       }
     })
     .catch((error) => console.error("playground chart:", error))
