@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground.engine.threads import one_thread_for_this_process
 from playground.sections import (
     classroom,
     export,
@@ -25,6 +26,7 @@ from playground.sections import (
 # The icon is a file of ours: an emoji made Streamlit load its emoji catalogue (0.14 s per process) and a
 # :material/…: favicon comes from a font server, which a classroom network may not reach.
 ICON = Path(__file__).with_name("playground") / "assets" / "icon.png"
+one_thread_for_this_process()  # one core per computation: one heavy run cannot take both
 st.set_page_config(page_title="Neuron Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()

@@ -1,10 +1,12 @@
-"""Shared fixtures: a fresh Streamlit cache per test and an AppTest factory for the page."""
+"""Shared fixtures: fresh caches per test and an AppTest factory for the page."""
 
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from playground import cache
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
@@ -13,6 +15,7 @@ APP = str(ROOT / "app.py")
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_cache():
     st.cache_data.clear()
+    cache.clear_all()  # the page's own caches (playground/cache.py), shared like st.cache_data
     yield
 
 

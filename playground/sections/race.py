@@ -5,26 +5,45 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from .. import budget
+from ..cache import MB, SharedCache
 from ..charts.landscape import LandscapeSlice
 from ..charts.race import race_landscape_figure, race_loss_figure, race_slice
 from ..experiment import Experiment
 from ..race import EXACT_OPTIMUM, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
+from ..safe_text import markdown_literal
 from ..settings import OPTIMIZER_LABELS
 from . import plot, state, training_views
 from .training_views import run_key
 
-
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def cached_race(_exp: Experiment, key: tuple, reference, typical: bool) -> Race:
-    """The four runs for a page run; `key` (settings + upload hash) identifies the run."""
-    return run_race(_exp, reference, typical)
+RACES = SharedCache("races", 128 * MB)  # four histories: ~4 MB on digits, ~100 MB for 3 × 16 on digits
+RACE_SLICES = SharedCache("race slices", 16 * MB)
 
 
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def cached_race_slice(_exp: Experiment, _race: Race, key: tuple, reference, typical: bool, u: int, v: int
-                      ) -> LandscapeSlice:
-    """The landscape behind the race; `key` and `typical` identify the run and the race."""
-    return race_slice(_exp, _race, reference, u, v)
+def race_plan(exp: Experiment) -> budget.Plan:
+    """The work budget's plan for racing this run: at how many updates to evaluate the loss, fewer epochs if need be."""
+    rows = len(exp.y_train) + len(exp.y_val)
+    return budget.plan_race(exp.settings, budget.DataShape(rows, exp.X_train.shape[1]))
+
+
+def cached_race(exp: Experiment, key: tuple, reference, typical: bool, loss_frames: int | None = None) -> Race:
+    """The four runs for a page run; `key` (settings + upload hash) identifies the run (and so its reference)."""
+
+    def compute():
+        progress = state.Progress("Racing the four optimizers…")
+        try:
+            return run_race(exp, reference, typical, loss_frames, progress)
+        finally:
+            progress.close()
+
+    return RACES.get((key, typical, loss_frames), compute, state.stop_check())
+
+
+def cached_race_slice(exp: Experiment, race: Race, key: tuple, reference, typical: bool, u: int, v: int,
+                      loss_frames: int | None = None) -> LandscapeSlice:
+    """The landscape behind the race; `key`, `typical` and `loss_frames` identify the run and the race."""
+    return RACE_SLICES.get((key, typical, loss_frames, u, v), lambda: race_slice(exp, race, reference, u, v),
+                           state.stop_check())
 
 
 def _learning_rate_note(exp: Experiment, typical: bool) -> str:
@@ -40,6 +59,11 @@ def _learning_rate_note(exp: Experiment, typical: bool) -> str:
 def render(exp: Experiment, reference) -> None:
     """Paths on the landscape, loss curves and a results table for the four optimizers. A fragment: its options
     (typical learning rates, slice, log scale) rerun only this view, on the run the rest of the page shows."""
+    plan = race_plan(exp)
+    if plan.settings != exp.settings:  # the page's run is more than the race may do: race a shorter one
+        st.info("  \n".join(markdown_literal(notice) for notice in plan.notices), icon=":material/timer:")
+        exp = state.experiment(plan.settings, state.upload_bytes())
+        reference = state.reference_for(exp)
     s = exp.settings
     st.markdown(f"The same network, data, starting weights and batches (seed {s.seed}, batch size {s.batch_size}, "
                 f"{s.epochs} epochs): only the optimizer differs.")
@@ -48,10 +72,10 @@ def render(exp: Experiment, reference) -> None:
                              "that usually suits it.")
     st.caption(_learning_rate_note(exp, typical))
     key = run_key(exp)
-    with st.spinner("Racing the four optimizers…"):
-        race = cached_race(exp, key, reference, typical)
-        u, v = training_views.slice_choice(exp, "race_slice")
-        ls = cached_race_slice(exp, race, key, reference, typical, u, v)
+    frames = plan.loss_frames if plan.loss_frames < len(exp.history.step) else None
+    race = cached_race(exp, key, reference, typical, frames)
+    u, v = training_views.slice_choice(exp, "race_slice")
+    ls = cached_race_slice(exp, race, key, reference, typical, u, v, frames)
     plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
     st.caption(_landscape_caption(exp, ls))
     _render_curves(race, exp.loss)
@@ -61,6 +85,11 @@ def render(exp: Experiment, reference) -> None:
         "final validation loss": st.column_config.NumberColumn(format="%.4g"),
     })
     st.caption(_table_caption(race))
+    if frames is not None:
+        st.caption(f"To keep the race within the work one request may ask of the shared server, each racer's loss "
+                   f"over the whole training set was evaluated at {frames:,} evenly spaced updates of its "
+                   f"{len(exp.history.step):,} recorded ones; where a racer reached the optimum between two evaluated "
+                   "updates, the updates between them were replayed to find the exact one.")
 
 
 def _landscape_caption(exp: Experiment, ls: LandscapeSlice) -> str:

@@ -3,7 +3,12 @@
 The canonical settings of a session live in `st.session_state["settings"]` (a `Settings`). Widgets
 have keys "w_<field>"; the sidebar copies their values into the canonical settings after each run,
 so a control that is hidden or not shown keeps its value. Caches key on content only (settings,
-uploaded bytes, arrays), never on anything shared and mutable.
+uploaded bytes' hash, the data's key), never on anything shared and mutable. They are `SharedCache`s
+(playground/cache.py): one read-only copy of each result for every session, each cache within a budget in
+bytes (all of them together within cache.CEILING_BYTES; the README's limits).
+
+Long computations report to a `Progress`: it ends them within CHECK_S of ⏹ Stop, a new run of the page
+or a closed tab (Streamlit's stop or rerun, raised at the next check), and shows a bar past 1 s.
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from dataclasses import asdict, replace
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
+from ..cache import MB, SharedCache
 from ..data import DataError
-from ..experiment import Experiment, column_choices, load_dataset, run_experiment
+from ..experiment import DATA_FIELDS, Experiment, column_choices, load_dataset, run_experiment
 from ..lessons import LESSONS
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
@@ -24,8 +31,13 @@ from ..settings import Settings
 
 WIDGET_PREFIX = "w_"
 UPLOAD_KEY = "upload_bytes"
+UPLOAD_DIGEST_KEY = "upload_digest"  # (the uploaded bytes, their SHA-256): hashed once, not on every run
 SHOWN_NOTICES_KEY = "notices_shown"  # notices on screen until the reader dismisses them
-CACHE_ENTRIES = 64  # per cached function, shared by all sessions of the server
+CACHE_ENTRIES = 64  # per st.cache_data function (small results only), shared by all sessions of the server
+RUNS = SharedCache("runs", 128 * MB)  # a digits run ~2 MB, a big network on a big upload up to ~60 MB
+LESSON_CACHE = SharedCache("lesson runs", 32 * MB)  # one entry per lesson part, ~9 MB in all
+SOLUTIONS = SharedCache("exact answers", 8 * MB)
+COLUMNS = SharedCache("column choices", 4 * MB)
 
 
 def widget_key(name: str) -> str:
@@ -93,11 +105,17 @@ def fingerprint(data: bytes | None) -> str:
     return hashlib.sha256(data or b"").hexdigest()[:12]
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[str], list[str]]:
     """(rows, possible targets, possible features) of the dataset the settings name."""
-    data = load_dataset(replace(current, features="", target=""), upload)
-    return (data.n, *column_choices(data, current.target))
+    data_settings = replace(Settings(), **{name: getattr(current, name) for name in DATA_FIELDS
+                                           if name not in ("features", "target")})
+
+    def compute():
+        data = load_dataset(data_settings, upload)
+        return (data.n, *column_choices(data, current.target))
+
+    key = (data_settings, current.target, upload_digest(upload))
+    return COLUMNS.get(key, compute, stop_check())
 
 
 def training_rows(current: Settings) -> int | None:
@@ -109,46 +127,84 @@ def training_rows(current: Settings) -> int | None:
     return max(1, n_rows - int(round(current.validation_split * n_rows)))
 
 
-class LazyProgress:
-    """A progress bar that appears only once a run has taken longer than `after` seconds.
+def stop_check():
+    """A function that raises Streamlit's stop or rerun when this page's run should end (⏹ Stop, a new run, a
+    closed tab), or None outside a page's run (e.g. the thread warming the lesson caches)."""
+    return get_run_yield_check()
 
-    Created inside the cached function, so a cache hit replays it (appearing and emptied) harmlessly.
-    """
 
-    def __init__(self, after: float = 1.0):
-        self.start, self.after, self.bar = time.perf_counter(), after, None
+class Progress:
+    """What a long computation calls with the fraction done: every CHECK_S it lets the page stop it (raising
+    Streamlit's stop or rerun), and once it has taken longer than `after` seconds it shows a bar with `text`."""
+
+    CHECK_S = 0.05
+
+    def __init__(self, text: str = "Training…", after: float = 1.0):
+        self.text, self.after, self.bar, self.shown = text, after, None, -1
+        self.start = time.perf_counter()
+        self.next_check = self.start + self.CHECK_S
+        self.check = stop_check()
 
     def __call__(self, fraction: float) -> None:
-        if self.bar is None and time.perf_counter() - self.start > self.after:
-            self.bar = st.progress(0.0)
-        if self.bar is not None:
-            self.bar.progress(fraction, text=f"Training… {fraction:.0%} (the ⏹ Stop button top right stops it)")
+        now = time.perf_counter()
+        if now < self.next_check:
+            return
+        self.next_check = now + self.CHECK_S
+        if self.check is None:
+            return
+        self.check()
+        percent = int(100 * min(max(fraction, 0.0), 1.0))
+        if now - self.start > self.after and percent != self.shown:
+            if self.bar is None:
+                self.bar = st.progress(0.0)
+            self.bar.progress(percent / 100, text=f"{self.text} {percent}% (the ⏹ Stop button top right stops it)")
+            self.shown = percent
+
+    def part(self, lo: float, hi: float):
+        """A progress function for one part of the work, from `lo` to `hi` of the whole."""
+        return lambda fraction: self(lo + (hi - lo) * fraction)
 
     def close(self) -> None:
         """Remove the bar, if it appeared."""
         if self.bar is not None:
             self.bar.empty()
+            self.bar = None
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def upload_digest(upload: bytes | None) -> str | None:
+    """The SHA-256 of uploaded bytes, hashed once per upload in a session (a 20 MB file took ~20 ms a run)."""
+    if upload is None:
+        return None
+    memo = st.session_state.get(UPLOAD_DIGEST_KEY)
+    if memo is not None and memo[0] is upload:
+        return memo[1]
+    digest = hashlib.sha256(upload).hexdigest()
+    if st.session_state.get(UPLOAD_KEY) is upload:
+        st.session_state[UPLOAD_DIGEST_KEY] = (upload, digest)
+    return digest
+
+
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
-    progress = LazyProgress()
-    try:
-        return run_experiment(current, upload, progress)
-    finally:
-        progress.close()
+
+    def compute():
+        progress = Progress()
+        try:
+            return run_experiment(current, upload, progress)
+        finally:
+            progress.close()
+
+    return RUNS.get((current, upload_digest(upload)), compute, stop_check())
 
 
 # Every lesson part's settings: their runs are kept apart from the other runs (see `cached_lesson_run`).
 LESSON_RUNS = frozenset(part.settings() for lesson in LESSONS.values() for part in lesson.parts)
 
 
-@st.cache_data(show_spinner=False)  # unbounded, yet at most one entry per lesson part (LESSON_RUNS)
 def cached_lesson_run(current: Settings) -> Experiment:
     """A lesson part's run, computed once per server process (sections/warm.py computes them all after the first
     page) and never evicted by the other runs, so a class opening the same lesson link all hit it."""
-    return run_experiment(current)
+    return LESSON_CACHE.get(current, lambda: run_experiment(current), stop_check())
 
 
 def experiment(current: Settings, upload: bytes | None) -> Experiment:
@@ -158,12 +214,12 @@ def experiment(current: Settings, upload: bytes | None) -> Experiment:
     return cached_experiment(current, upload)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_solution(_X: np.ndarray, _y: np.ndarray, key: tuple, activation: str, loss: str,
+def cached_solution(X: np.ndarray, y: np.ndarray, key: tuple, activation: str, loss: str,
                     regularization: str = "none", regularization_rate: float = 0.0) -> Solution:
     """The exact answer for a single neuron on this data (and penalty), or why there is none; `key` identifies
     the data (`Experiment.data_key`), so the arrays are not hashed on every rerun."""
-    return solve(_X, _y, activation, loss, regularization, regularization_rate)
+    return SOLUTIONS.get((key, activation, loss, regularization, regularization_rate),
+                         lambda: solve(X, y, activation, loss, regularization, regularization_rate), stop_check())
 
 
 def reference_for(exp: Experiment):
