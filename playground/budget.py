@@ -18,7 +18,9 @@ each with a notice that says what and why, never refused:
 - the batch size, to at most MAX_STEPS updates an epoch;
 - the epochs, to at most MAX_STEPS updates and RUN_UNITS in all;
 - the optimizer race (four runs, their full loss at many updates, replays to find the exact update): its
-  full loss is evaluated at fewer recorded updates, then its epochs are trimmed, to fit RACE_UNITS.
+  full loss is evaluated at fewer recorded updates, then its epochs are trimmed, to fit RACE_UNITS;
+- memory: a run records at most HISTORY_BYTES of parameters (fewer than 2,000 frames only for networks of
+  more than ~500 parameters), so a session's run and a race's four stay small.
 
 Every lesson and every built-in dataset at its default settings, with any network, is within the budget on
 every view (tests/test_budget.py); the heaviest request, a run and its race, costs RUN_UNITS + RACE_UNITS.
@@ -28,8 +30,8 @@ every view (tests/test_budget.py); the heaviest request, a run and its race, cos
     race = plan_race(plan.settings, DataShape(plan.rows, 64))
     race.settings, race.loss_frames, race.cost, race.notices
 
-Pure Python (no NumPy, no Streamlit): a later feature recomputing many runs on the server calls the same two
-functions to trim or refuse them.
+No Streamlit: a later feature recomputing many runs on the server calls the same two functions to trim or
+refuse them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from .engine.training import MAX_FRAMES
 from .settings import MAX_STEPS, Settings
 
 STEP_UNITS = 12_000  # fixed cost of one update, per layer (~12 µs of Python and small NumPy calls)
@@ -48,7 +51,7 @@ PASS_UNITS = 60_000_000  # one pass over the training rows: at most this (≈ 0.
 RUN_UNITS = 1_000_000_000  # one training run (≈ 1 s of one core)
 RACE_UNITS = 2_400_000_000  # the optimizer race on top of the run it races
 RACERS = 4
-MAX_RACE_FRAMES = 2001  # the engine's recorded frames (engine.MAX_FRAMES + 1)
+HISTORY_BYTES = 8 * 1024 * 1024  # the parameters a run records at its frames: at most this (sessions hold runs)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class Plan:
     rows: int  # rows of the data to use (a seeded random subset when fewer than the data has)
     cost: dict[str, int] = field(default_factory=dict)  # work units by part
     notices: tuple[str, ...] = ()
-    loss_frames: int = MAX_RACE_FRAMES  # the race: updates at which the full training loss is evaluated
+    loss_frames: int = MAX_FRAMES + 1  # the race: recorded updates at which the full training loss is evaluated
 
     @property
     def total(self) -> int:
@@ -197,7 +200,7 @@ def race_units(settings: Settings, shape: DataShape, loss_frames: int) -> int:
     exact update with the full loss at the updates skipped before it."""
     n_train, _ = split_sizes(shape.rows, settings.validation_split)
     updates = settings.epochs * steps_per_epoch(settings, n_train)
-    frames = min(loss_frames, updates + 1, MAX_RACE_FRAMES)
+    frames = min(loss_frames, recorded_frames(settings, shape))
     training = training_units(settings, shape)
     replay, between = 0, 0
     if frames < updates + 1:
@@ -244,10 +247,16 @@ def _smallest(lo: int, hi: int, make, shape: DataShape) -> int:
     return lo
 
 
+def history_frames(settings: Settings, inputs: int) -> int:
+    """The most updates a run records (the engine's max_frames): 2,000, fewer for a network so big that 2,000
+    frames of its parameters would be more than HISTORY_BYTES (3 × 16 hidden on 64 inputs: 654)."""
+    return int(min(MAX_FRAMES, max(100, HISTORY_BYTES // (8 * parameters(settings, inputs)) - 1)))
+
+
 def recorded_frames(settings: Settings, shape: DataShape) -> int:
-    """The frames a run records (every state up to MAX_RACE_FRAMES, else that many evenly spaced)."""
+    """The frames a run records: every state, or history_frames + 1 evenly spaced ones."""
     n_train, _ = split_sizes(shape.rows, settings.validation_split)
-    return min(settings.epochs * steps_per_epoch(settings, n_train) + 1, MAX_RACE_FRAMES)
+    return min(settings.epochs * steps_per_epoch(settings, n_train), history_frames(settings, shape.inputs)) + 1
 
 
 def _most_frames(settings: Settings, shape: DataShape) -> int | None:

@@ -174,3 +174,12 @@ def test_the_heaviest_upload_keeps_a_seeded_share_of_its_rows_and_finishes_withi
     again = run_experiment(settings, upload)
     np.testing.assert_array_equal(again.X_train, exp.X_train)  # the same rows: drawn with the seed
     assert exp.data_key != run_experiment(replace(settings, hidden_layers=0), upload).data_key
+
+
+def test_a_big_network_records_fewer_frames_so_its_history_stays_within_its_bytes():
+    """Sessions and caches hold runs: 2,001 frames of 3 × 16 hidden on digits were 25.6 MB a run (four in a race)."""
+    big = run_experiment(Settings(dataset="digits", hidden_layers=3, hidden_units=16, batch_size=1, epochs=2))
+    assert big.history.params.nbytes <= budget.HISTORY_BYTES
+    assert len(big.history.step) - 1 == budget.history_frames(big.settings, 64) < big.history.step[-1]
+    small = run_experiment(Settings(dataset="digits", batch_size=1, epochs=2))  # one neuron: 2,000 as always
+    assert len(small.history.step) == 2001

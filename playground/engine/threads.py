@@ -9,6 +9,7 @@ once, sets the limit in ~15 µs.
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 
 from threadpoolctl import ThreadpoolController
@@ -24,8 +25,14 @@ def one_thread():
     return _controller().limit(limits=1)
 
 
+SWITCH_INTERVAL_S = 0.001  # Python's default 5 ms let one long computation hold up every other session's run
+
+
 @cache
 def one_thread_for_this_process() -> None:
-    """BLAS and OpenMP use one thread from now on in this process (a server: every computation of every
-    session, the figures' and the landscape's too; the contexts above then keep it at one)."""
+    """A server shared by many sessions: BLAS and OpenMP use one thread from now on in this process (every
+    computation of every session, the figures' and the landscape's too; the contexts above then keep it at one),
+    and a thread computing hands Python's interpreter lock to a waiting one after 1 ms, not 5 (a page's run takes
+    and gives it back hundreds of times, so beside a long computation each wait added up to seconds)."""
     _controller().limit(limits=1)  # not a context: the limit stays
+    sys.setswitchinterval(SWITCH_INTERVAL_S)

@@ -125,6 +125,7 @@ class TrainingRun:
         hidden_activation: str | None = None,
         regularization: str = "none",
         regularization_rate: float = 0.0,
+        max_frames: int = MAX_FRAMES,
     ):
         for name, value, table in (
             ("activation", activation, ACTIVATIONS),
@@ -159,6 +160,7 @@ class TrainingRun:
             self.net.params[:-1] = np.asarray(w0, dtype=np.float64).reshape(p)
             self.net.params[-1] = float(b0)
         self.optimizer = OPTIMIZERS[optimizer](self.net.n_params, float(learning_rate))
+        self.max_frames = max(1, int(max_frames))  # states recorded beyond the first: every update up to this many
 
     def batches(self):
         """Yield (epoch, batch, X_batch (m, p), y_batch (m, 1)) in training order."""
@@ -183,7 +185,7 @@ class TrainingRun:
         net, optimizer = self.net, self.optimizer
         params, grads, last_batch = net.params, net.grads, self.steps_per_epoch - 1
         total_steps = self.epochs * self.steps_per_epoch
-        record_steps = evenly_spaced(total_steps + 1, MAX_FRAMES + 1).tolist()  # steps whose state is recorded
+        record_steps = evenly_spaced(total_steps + 1, self.max_frames + 1).tolist()  # steps whose state is recorded
         thinned = len(record_steps) < total_steps + 1  # else every state is a frame, the one before a bad update too
         frame_params = np.empty((len(record_steps), net.n_params))  # (F, P)
         frame_loss = np.empty(len(record_steps))  # (F,)

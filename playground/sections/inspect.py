@@ -74,8 +74,9 @@ def _render_records(exp: Experiment) -> None:
         notes.append(f"{rows:,} rows.")
     st.caption(" ".join(notes))
     if is_thinned(h):
-        st.info(f"This run made {int(h.step[-1]):,} updates; past {MAX_FRAMES:,} the history keeps "
-                f"{len(h.step) - 1:,} evenly spaced ones, so the table skips updates (see the step column).",
+        fewer = "" if len(h.step) - 1 == MAX_FRAMES else " (fewer than 2,000 for a network this big: memory)"
+        st.info(f"This run made {int(h.step[-1]):,} updates; the history keeps {len(h.step) - 1:,} evenly spaced "
+                f"ones{fewer}, so the table skips updates (see the step column).",
                 icon=":material/content_cut:")
     if h.diverged_at is not None:
         st.warning(f"The loss exploded at update {h.diverged_at}: the table stops just before it.",
