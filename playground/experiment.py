@@ -91,8 +91,6 @@ def resolve_loss(settings: Settings, task: str) -> str:
 # more than its run, so it is read once per file, not on every change of a setting. A table of 200,000 × 50
 # numbers holds ~160 MB as parsed (the table and its feature matrix).
 UPLOADS = SharedCache("uploaded files", 176 * MB)
-
-
 _ONE_PARSE_AT_A_TIME = threading.Lock()  # reading a 20 MB file peaks ~330 MB above what it keeps
 
 
