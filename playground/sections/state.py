@@ -14,6 +14,7 @@ or a closed tab (Streamlit's stop or rerun, raised at the next check), and shows
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from dataclasses import asdict, replace
 
@@ -133,14 +134,22 @@ def stop_check():
     return get_run_yield_check()
 
 
+# One long computation at a time in the whole server: past LONG_S a computation waits here for the others to end.
+# Python runs one thread at a time, so two heavy links computing at once took each other's turns and every
+# student's (benchmarks/bench_hostile.py: three heavy sessions left the students' p95 at 8x, one at 2.5x).
+_LONG_COMPUTATION = threading.Semaphore(1)
+_HOLDING = threading.local()  # whether this thread holds it (a nested computation must not wait for itself)
+
+
 class Progress:
     """What a long computation calls with the fraction done: every CHECK_S it lets the page stop it (raising
-    Streamlit's stop or rerun), and once it has taken longer than `after` seconds it shows a bar with `text`."""
+    Streamlit's stop or rerun); once it has taken longer than `after` seconds it shows a bar with `text`, and waits
+    its turn if another session's long computation is running. `close()` when done (in a `finally`)."""
 
     CHECK_S = 0.05
 
     def __init__(self, text: str = "Training…", after: float = 1.0):
-        self.text, self.after, self.bar, self.shown = text, after, None, -1
+        self.text, self.after, self.bar, self.shown, self.holding = text, after, None, -1, False
         self.start = time.perf_counter()
         self.next_check = self.start + self.CHECK_S
         self.check = stop_check()
@@ -153,19 +162,37 @@ class Progress:
         if self.check is None:
             return
         self.check()
+        if now - self.start <= self.after:
+            return
+        if not self.holding and not getattr(_HOLDING, "held", False):
+            self._wait_for_turn()
         percent = int(100 * min(max(fraction, 0.0), 1.0))
-        if now - self.start > self.after and percent != self.shown:
-            if self.bar is None:
-                self.bar = st.progress(0.0)
-            self.bar.progress(percent / 100, text=f"{self.text} {percent}% (the ⏹ Stop button top right stops it)")
+        if percent != self.shown:
+            self._show(percent / 100, f"{self.text} {percent}% (the ⏹ Stop button top right stops it)")
             self.shown = percent
+
+    def _show(self, fraction: float, text: str) -> None:
+        if self.bar is None:
+            self.bar = st.progress(0.0)
+        self.bar.progress(fraction, text=text)
+
+    def _wait_for_turn(self) -> None:
+        if not _LONG_COMPUTATION.acquire(blocking=False):
+            self._show(0.0, f"{self.text} waiting for another page's long computation to finish…")
+            while not _LONG_COMPUTATION.acquire(timeout=0.1):
+                self.check()
+            self.shown = -1
+        self.holding = _HOLDING.held = True
 
     def part(self, lo: float, hi: float):
         """A progress function for one part of the work, from `lo` to `hi` of the whole."""
         return lambda fraction: self(lo + (hi - lo) * fraction)
 
     def close(self) -> None:
-        """Remove the bar, if it appeared."""
+        """Remove the bar, if it appeared, and let the next long computation go on."""
+        if self.holding:
+            self.holding = _HOLDING.held = False
+            _LONG_COMPUTATION.release()
         if self.bar is not None:
             self.bar.empty()
             self.bar = None
