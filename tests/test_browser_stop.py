@@ -68,7 +68,12 @@ def open_racing(b, url: str):
     context = b.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(url + HEAVY_RACE, wait_until="domcontentloaded")
-    page.get_by_text(RACING).first.wait_for(timeout=120_000)
+    try:
+        page.get_by_text(RACING).first.wait_for(timeout=120_000)
+    except Exception as error:  # say what the page showed instead
+        text = page.locator('[data-testid="stMain"]').inner_text(timeout=5_000)[-1500:]
+        context.close()
+        raise AssertionError(f"the race's progress never showed; the page said:\n{text}") from error
     return page
 
 
