@@ -72,3 +72,4 @@ for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bin
             st.info("Fix the data or settings above to see this view.")
 
 warm.start()  # once per process, after its first page is out: every lesson part's run into the caches
+state.collect_garbage_now_and_then()  # closed tabs' sessions, at most every 10 s

@@ -3,7 +3,7 @@
 Every setting is in the link and a link is public, so no request may hold a shared server for long.
 Work is counted in *work units*: one unit is about one row through one parameter of the network
 (forward, backward and update); on the 2-core machines this page is developed on, one CPU second does
-0.4–1.3 billion of them, whatever the shape (`benchmarks/bench_budget.py` measures it). A training run costs
+0.4–1.6 billion of them, whatever the shape (`benchmarks/bench_budget.py` measures it). A training run costs
 
     updates × STEP_UNITS × layers                       (each update's fixed cost, per layer)
   + rows trained × row_units                            (epochs × training rows)
@@ -166,8 +166,7 @@ def plan_run(settings: Settings, shape: DataShape) -> Plan:
             f"{fitting} epochs. A smaller network, fewer rows or a larger batch size allow more."
         )
         settings = replace(settings, epochs=fitting)
-    cost = {"training": training_units(settings, shape), "landscape": landscape_units(n_train),
-            "pass": n_train * row_units(settings, shape.inputs)}
+    cost = {"training": training_units(settings, shape), "landscape": landscape_units(n_train)}
     return Plan(settings, rows, cost, tuple(notices))
 
 

@@ -50,7 +50,7 @@ def test_every_lesson_part_is_untouched_on_every_view(lesson, part, settings):
     race = plan_race(plan.settings, shape)
     assert race.notices == () and race.settings == plan.settings
     assert race.loss_frames == budget.recorded_frames(plan.settings, shape)  # every recorded update evaluated
-    assert plan.total <= RUN_UNITS + budget.landscape_units(shape.rows) + plan.cost["pass"]
+    assert plan.cost["training"] <= RUN_UNITS and plan.total == plan.cost["training"] + plan.cost["landscape"]
 
 
 BUILT_IN = [key for key in DATASETS if key != UPLOAD]

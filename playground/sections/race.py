@@ -78,7 +78,7 @@ def render(exp: Experiment, reference) -> None:
     ls = cached_race_slice(exp, race, key, reference, typical, u, v, frames)
     plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
     st.caption(_landscape_caption(exp, ls))
-    _render_curves(race, exp.loss)
+    _render_curves(exp, key, reference, typical, frames)
     st.dataframe(race_table(race), hide_index=True, width="stretch", column_config={
         "learning rate": st.column_config.NumberColumn(format="%g"),
         "final train loss": st.column_config.NumberColumn(format="%.4g"),
@@ -129,6 +129,9 @@ def _table_caption(race: Race) -> str:
 
 
 @st.fragment
-def _render_curves(race: Race, loss_name: str) -> None:
+def _render_curves(exp: Experiment, key: tuple, reference, typical: bool, frames: int | None) -> None:
+    """The loss curves with their log switch. A fragment keeps its arguments in the session until the next full
+    run: the race itself (four histories) is looked up in the shared cache, never held by a closed tab's session."""
     log_scale = st.toggle("Log scale", value=True, key="race_log")
-    plot.show(race_loss_figure(race, loss_name, log_scale), key="race_loss")
+    race = cached_race(exp, key, reference, typical, frames)
+    plot.show(race_loss_figure(race, exp.loss, log_scale), key="race_loss")
