@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground.engine.threads import one_thread_for_this_process
 from playground.sections import (
     board,
     classroom,
@@ -26,6 +27,7 @@ from playground.sections import (
 # The icon is a file of ours: an emoji made Streamlit load its emoji catalogue (0.14 s per process) and a
 # :material/…: favicon comes from a font server, which a classroom network may not reach.
 ICON = Path(__file__).with_name("playground") / "assets" / "icon.png"
+one_thread_for_this_process()  # one core per computation: one heavy run cannot take both
 st.set_page_config(page_title="Neuron Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()
@@ -70,7 +72,7 @@ own_run = st.expander("Your own run: its equation, scores and “Send”", icon=
 with own_run:
     if exp is not None:
         summary.render(exp, reference)
-    board.render_send(exp)
+    board.render_send(exp, current)
 for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bind="query-params")):
     if not tab.open:
         continue  # lazy tabs: a hidden view builds nothing
@@ -83,3 +85,4 @@ for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bin
             st.info("Fix the data or settings above to see this view.")
 
 warm.start()  # once per process, after its first page is out: every lesson part's run into the caches
+state.collect_garbage_now_and_then()  # closed tabs' sessions, at most every 10 s

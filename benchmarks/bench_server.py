@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import pickle
 import statistics
 import sys
 import time
@@ -32,10 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import streamlit as st  # noqa: E402
 import streamlit.runtime.scriptrunner.script_runner as script_runner  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
+from playground import cache  # noqa: E402
 from playground.charts.fit import fit_panel  # noqa: E402
 from playground.charts.landscape import compute_slice, landscape_panel  # noqa: E402
 from playground.charts.panels import compose  # noqa: E402
@@ -188,18 +187,17 @@ def report_lessons(cpu: dict[tuple[str, str], list[tuple[float, float]]]) -> boo
 
 def warm_caches() -> None:
     """Print what warming the lesson caches (playground/sections/warm.py) costs once per server process: CPU
-    seconds, and memory as Streamlit's cache keeps the runs (pickled) and as Python allocated it meanwhile."""
-    st.cache_data.clear()
+    seconds, and memory as the cache measures the runs (playground/cache.nbytes) and as Python allocated it
+    meanwhile."""
+    cache.clear_all()
     tracemalloc.start()
     cpu = time.process_time()
     warm.warm_lessons()
     cpu = time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    runs = [state.cached_lesson_run(settings) for settings in state.LESSON_RUNS]
-    stored = sum(len(pickle.dumps(exp, pickle.HIGHEST_PROTOCOL)) for exp in runs)
-    print(f"\nwarm caches: {len(runs)} lesson parts (run, exact answer, opening landscape) in {cpu:.2f} s of CPU "
-          f"once per process; the runs take {stored / 1e6:.1f} MB as the cache stores them "
+    print(f"\nwarm caches: {len(state.LESSON_CACHE)} lesson parts (run, exact answer, opening landscape) in "
+          f"{cpu:.2f} s of CPU once per process; the runs take {state.LESSON_CACHE.bytes / 1e6:.1f} MB in the cache "
           f"(allocation peak while warming {peak / 1e6:.1f} MB)")
 
 

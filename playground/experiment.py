@@ -7,19 +7,22 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from . import budget
 from . import features as input_features
+from .cache import MB, SharedCache
 from .data import CLASSIFICATION, DataError, Dataset, load_csv
 from .datasets import DATASETS, UPLOAD, make_dataset
 from .engine import History, TrainingRun
 from .reference import Method, method_for
 from .safe_text import quoted, quoted_list
-from .settings import MAX_STEPS, Settings
+from .settings import Settings
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,12 +87,30 @@ def resolve_loss(settings: Settings, task: str) -> str:
     return "bce" if task == CLASSIFICATION else "mse"
 
 
+# Parsed uploads, shared by every run and session (playground/cache.py): reading a 20 MB file takes ~4 s of CPU,
+# more than its run, so it is read once per file, not on every change of a setting. A table of 200,000 × 50
+# numbers holds ~160 MB as parsed (the table and its feature matrix).
+UPLOADS = SharedCache("uploaded files", 176 * MB)
+_ONE_PARSE_AT_A_TIME = threading.Lock()  # reading a 20 MB file peaks ~330 MB above what it keeps
+
+
+def parsed_upload(upload: bytes) -> Dataset:
+    """An uploaded CSV file read into a Dataset (once per file content, one file at a time); DataError if it is
+    unusable."""
+
+    def parse() -> Dataset:
+        with _ONE_PARSE_AT_A_TIME:
+            return load_csv(io.BytesIO(upload))
+
+    return UPLOADS.get(hashlib.sha256(upload).hexdigest(), parse)
+
+
 def load_dataset(settings: Settings, upload: bytes | None = None) -> Dataset:
     """The dataset the settings name, with the chosen columns; raises DataError for unusable data."""
     if settings.dataset == UPLOAD:
         if upload is None:
             raise DataError("Upload a CSV file in the sidebar to use your own data.")
-        return choose_columns(load_csv(io.BytesIO(upload)), settings.features, settings.target)
+        return choose_columns(parsed_upload(upload), settings.features, settings.target)
     data = make_dataset(settings.dataset, settings.n_points, settings.noise, settings.seed, settings.digit_target)
     return choose_columns(data, settings.features, "")
 
@@ -135,8 +156,8 @@ def choose_columns(data: Dataset, features: str, target: str) -> Dataset:
 
 def split(data: Dataset, settings: Settings):
     """Train/validation split (stratified for classes when possible), seeded."""
-    n_val = int(round(settings.validation_split * data.n))
-    if n_val == 0 or data.n - n_val < 2:
+    n_val = budget.split_sizes(data.n, settings.validation_split)[1]
+    if n_val == 0:
         return data.X, data.X[:0], data.y, data.y[:0]
     stratify = data.y if data.task == CLASSIFICATION and _can_stratify(data.y, n_val) else None
     return train_test_split(data.X, data.y, test_size=n_val, random_state=settings.seed, stratify=stratify)
@@ -145,22 +166,6 @@ def split(data: Dataset, settings: Settings):
 def _can_stratify(y: np.ndarray, n_val: int) -> bool:
     counts = np.unique(y, return_counts=True)[1]
     return counts.min() >= 2 and n_val >= counts.size and y.size - n_val >= counts.size
-
-
-def fit_settings(settings: Settings, n_train: int) -> tuple[Settings, list[str]]:
-    """Batch size clamped to the training set and epochs trimmed to the step budget, with notices."""
-    notices = []
-    if settings.batch_size > n_train:
-        settings = replace(settings, batch_size=n_train)
-    steps_per_epoch = -(-n_train // settings.batch_size)
-    max_epochs = max(1, MAX_STEPS // steps_per_epoch)
-    if settings.epochs > max_epochs:
-        notices.append(
-            f"{settings.epochs} epochs of {steps_per_epoch} steps is more than this page runs at once "
-            f"({MAX_STEPS:,} updates): trained {max_epochs} epochs. A larger batch size allows more epochs."
-        )
-        settings = replace(settings, epochs=max_epochs)
-    return settings, notices
 
 
 # The settings that decide the training data (loading, column choice, split, scaling); the rest decide the training.
@@ -189,20 +194,40 @@ class PreparedData:
     raw_names: tuple[str, ...]
     inputs: tuple[str, ...]  # the input features computed from them, () for many-column data
     key: tuple  # see `data_key`
+    plan: budget.Plan | None  # the settings trimmed to the work budget, the rows kept, the cost and the notices
 
 
-def data_key(settings: Settings, upload: bytes | None = None) -> tuple:
-    """(settings of the data alone, a hash of the uploaded file): equal keys give the same PreparedData, so a
-    cache can key on this instead of hashing the arrays."""
+def data_key(settings: Settings, upload: bytes | None = None, rows: int | None = None) -> tuple:
+    """(settings of the data alone, a hash of the uploaded file, the rows kept when fewer than the data has): equal
+    keys give the same training data, so a cache can key on this instead of hashing the arrays."""
     upload_hash = None if upload is None else hashlib.sha256(upload).hexdigest()
-    return replace(Settings(), **{name: getattr(settings, name) for name in DATA_FIELDS}), upload_hash
+    return replace(Settings(), **{name: getattr(settings, name) for name in DATA_FIELDS}), upload_hash, rows
+
+
+# Prepared training data, shared by every run on the same data (playground/cache.py): a new learning rate reuses
+# its data's split and scaling (digits: ~8 ms of ~100 a run). A digits entry holds ~1.9 MB; 30 students with their
+# own seeds fit (with the budget's rows, at most ~40 MB for an upload).
+PREPARED = SharedCache("prepared data", 48 * MB)
 
 
 def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedData:
-    """Load, choose columns, split, compute input features and scale as the settings say; DataError if unusable."""
+    """Load, choose columns, keep the rows the work budget allows, split, compute input features and scale as the
+    settings say; DataError if unusable."""
     raw = load_dataset(settings, upload)
-    raw_train, raw_val, y_train, y_val = split(raw, settings)
     inputs = input_ids(settings, raw)
+    n_inputs = len(input_features.names(raw.feature_names, inputs)) if inputs else raw.p
+    plan = budget.plan_run(settings, budget.DataShape(raw.n, n_inputs))
+    trimmed = plan.rows < raw.n
+    key = data_key(settings, upload, plan.rows if trimmed else None)
+    prepared = PREPARED.get(key, lambda: _prepare(raw, settings, inputs, plan.rows if trimmed else None, key))
+    return replace(prepared, plan=plan)
+
+
+def _prepare(raw: Dataset, settings: Settings, inputs: tuple[str, ...], rows: int | None, key: tuple) -> PreparedData:
+    raw = replace(raw, table=None)  # the CSV's whole table serves the column pickers (cached apart), not the run
+    if rows is not None:
+        raw = subsample(raw, rows, settings.seed)
+    raw_train, raw_val, y_train, y_val = split(raw, settings)
     data, X_train, X_val = raw, raw_train, raw_val
     if inputs:
         data = replace(raw, X=input_features.transform(raw.X, inputs),
@@ -212,17 +237,25 @@ def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedDat
     if scaler is not None:  # no validation rows (a fraction of 0): nothing to scale, and scikit-learn refuses to
         X_train, X_val = scaler.transform(X_train), scaler.transform(X_val) if len(X_val) else X_val
     return PreparedData(data, X_train, X_val, y_train, y_val, scaler, raw_train, raw_val, raw.feature_names, inputs,
-                        data_key(settings, upload))
+                        key, None)
+
+
+def subsample(data: Dataset, rows: int, seed: int) -> Dataset:
+    """`rows` of the data's rows drawn at random with `seed`, in their order in the data."""
+    keep = np.sort(np.random.default_rng(seed).choice(data.n, size=rows, replace=False))
+    return replace(data, X=data.X[keep], y=data.y[keep])
 
 
 def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> TrainingRun:
-    """The engine's TrainingRun for these settings and data: the one place settings become engine arguments."""
+    """The engine's TrainingRun for these settings and data: the one place settings become engine arguments (and
+    the work budget's frames to record)."""
     return TrainingRun(
         X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
         learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
         shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
         hidden_activation=settings.hidden_activation, regularization=settings.regularization,
         regularization_rate=settings.regularization_rate, validation=(X_val, y_val) if len(y_val) else None,
+        max_frames=budget.history_frames(settings, np.shape(X_train)[1] if np.ndim(X_train) == 2 else 1),
     )
 
 
@@ -240,7 +273,7 @@ def run_experiment(settings: Settings, upload: bytes | None = None, progress=Non
     prepared = prepare_data(settings, upload)
     data, scaler = prepared.dataset, prepared.scaler
     X_train, X_val, y_train, y_val = prepared.X_train, prepared.X_val, prepared.y_train, prepared.y_val
-    settings, notices = fit_settings(settings, len(y_train))
+    settings, notices = prepared.plan.settings, list(prepared.plan.notices)
     loss = resolve_loss(settings, data.task)
     if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
         raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "

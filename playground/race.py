@@ -25,9 +25,10 @@ shared starting loss L0 down to the optimum L*, i.e. L ≤ L* + 1 % · (L0 − L
 (an exact fit) as well as when it is large. L* is the loss of the exact answer when one is given (a
 single neuron with a closed form), else the best final training loss among the racers — then one racer
 reaches it by construction, at the latest on its last update. The step counted is the exact update: the
-loss is evaluated at every recorded update (all of them up to 2,000 updates); for longer, thinned runs every
-update up to the first recorded one that reached it is replayed and evaluated, since an unrecorded update
-before it may have reached it first. With a
+loss is evaluated at every recorded update (all of them up to 2,000 updates), or at fewer evenly spaced ones
+when the work budget asks for less (budget.plan_race); when updates were skipped (a thinned run, or fewer
+evaluated), every update up to the first evaluated one that reached it is replayed and evaluated, since an
+update before it that was not evaluated may have reached it first. With a
 weight penalty every "loss" here is the objective the racers descend, data loss + λ·Σ r(w), and the exact
 answer is the penalised optimum.
 """
@@ -39,9 +40,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .engine import ACTIVATIONS, History, Network
+from .engine import ACTIVATIONS, History, Network, evenly_spaced
 from .engine.losses import bce_logits_per_point, bce_per_point
 from .engine.regularizers import weight_penalty
+from .engine.threads import one_thread
 from .experiment import make_training_run
 from .settings import OPTIMIZER_LABELS
 
@@ -66,8 +68,8 @@ class Racer:
     optimizer: str
     learning_rate: float
     history: History
-    loss_steps: np.ndarray  # (F,) the recorded steps (history.step)
-    step_loss: np.ndarray  # (F,) full training-set objective (data loss + penalty) after those steps
+    loss_steps: np.ndarray  # (L,) the recorded steps (history.step) at which the loss was evaluated: all, or fewer
+    step_loss: np.ndarray  # (L,) full training-set objective (data loss + penalty) after those steps
     reached: int | None = None  # the exact update after which L ≤ the race's threshold, or None
     final_losses: tuple[float, float | None] = (np.nan, None)  # (train, validation) data loss of the last frame
 
@@ -85,6 +87,7 @@ class Race:
     optimum_loss: float | None  # objective L*; None when no racer has a finite final loss
     optimum_source: str  # EXACT_OPTIMUM or BEST_FINAL
     typical: bool  # True: each racer used TYPICAL_LEARNING_RATES
+    exact: bool = True  # False: `reached` is the first evaluated update under the line (it may have come earlier)
 
     @property
     def start_loss(self) -> float:
@@ -101,17 +104,27 @@ class Race:
         return racer.reached
 
 
+def _ignore(fraction: float) -> None:
+    """No progress to report."""
+
+
+def _part(progress, lo: float, hi: float):
+    """A progress function for the part of the work from `lo` to `hi` of `progress`'s."""
+    return lambda fraction: progress(lo + (hi - lo) * fraction)
+
+
 def learning_rates(page_learning_rate: float, typical: bool = False) -> dict[str, float]:
     """Each racer's learning rate: the page's, or each optimizer's typical one."""
     return {name: TYPICAL_LEARNING_RATES[name] if typical else float(page_learning_rate) for name in RACERS}
 
 
-def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray) -> np.ndarray:
-    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) at each frame; (len(frames),)."""
-    return objectives(history, X, y, history.params[np.asarray(frames, dtype=np.int64)])
+def full_losses(history, X: np.ndarray, y: np.ndarray, frames: np.ndarray, progress=_ignore) -> np.ndarray:
+    """Objective (data loss + weight penalty) over all of X (n, p), y (n,) at each frame; (len(frames),).
+    `progress(fraction)` is called as frames are done (it may raise to stop)."""
+    return objectives(history, X, y, history.params[np.asarray(frames, dtype=np.int64)], progress)
 
 
-def objectives(history, X: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.ndarray:
+def objectives(history, X: np.ndarray, y: np.ndarray, params: np.ndarray, progress=_ignore) -> np.ndarray:
     """Objective (data loss + weight penalty) over all of X (n, p), y (n,) for each parameter vector of `params`
     (B, P) of `history`'s network; (B,).
 
@@ -124,11 +137,13 @@ def objectives(history, X: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.
         if len(history.sizes) > 2:
             net = Network(*_network_args(history))
             for i, vector in enumerate(params):
+                progress(i / len(params))
                 net.params[:] = vector
                 losses[i] = net.loss_value(X, y) + net.weight_penalty(regularization, rate)
             return losses
         block = max(1, CHUNK_ELEMENTS // max(len(y), 1))
         for start in range(0, len(params), block):
+            progress(start / len(params))
             chunk = params[start : start + block]  # (B, p + 1)
             z = X @ chunk[:, :-1].T + chunk[:, -1]  # (n, B)
             losses[start : start + block] = per_point_loss(z, y[:, None], history.activation, history.loss).mean(0)
@@ -158,12 +173,13 @@ def steps_to_reach(steps: np.ndarray, losses: np.ndarray, threshold: float) -> i
     return int(np.asarray(steps)[int(np.argmax(close))])
 
 
-def first_update_reaching(exp, racer: Racer, threshold: float) -> int | None:
+def first_update_reaching(exp, racer: Racer, threshold: float, progress=_ignore) -> int | None:
     """The exact update after which the racer's full training loss is first at most `threshold`.
 
-    The first recorded step that reaches it is exact when every update before it was recorded. When the history
-    was thinned, an update between two recorded steps may have reached it earlier (the loss of a small batch
-    jumps about), so every update up to that step is replayed, as the engine made it, and evaluated.
+    The first evaluated step that reaches it is exact when every update before it was evaluated. When the history
+    was thinned (or its loss evaluated at fewer steps), an update in between may have reached it earlier (the loss
+    of a small batch jumps about), so every update up to that step is replayed, as the engine made it, and
+    evaluated. `progress(fraction)` is called as the replay goes (it may raise to stop).
     """
     found = steps_to_reach(racer.loss_steps, racer.step_loss, threshold)
     if found is None or found == 0:
@@ -181,6 +197,7 @@ def first_update_reaching(exp, racer: Racer, threshold: float) -> int | None:
             run.batch_gradient(X_batch, y_batch)
             optimizer.step(net.params, net.grads)
             step += 1
+            progress(step / found)
             block[filled] = net.params
             filled += 1
             if filled == REPLAY_BLOCK or step == found:
@@ -210,29 +227,45 @@ def exact_loss(exp, reference) -> float | None:
                                                                                h.regularization_rate)
 
 
-def run_racer(exp, optimizer: str, learning_rate: float) -> History:
+def run_racer(exp, optimizer: str, learning_rate: float, progress=None) -> History:
     """One training run with the experiment's data and settings except the optimizer and learning rate."""
     settings = replace(exp.settings, optimizer=optimizer, learning_rate=learning_rate)
-    return make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val).run()
+    return make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val).run(progress)
 
 
-def run_race(exp, reference=None, typical: bool = False) -> Race:
-    """The four racers on experiment `exp`; `reference` is the exact (w, b) of a single neuron, or None."""
+def run_race(exp, reference=None, typical: bool = False, loss_frames: int | None = None, progress=_ignore,
+             exact: bool = True) -> Race:
+    """The four racers on experiment `exp`; `reference` is the exact (w, b) of a single neuron, or None.
+
+    Each racer's full loss is evaluated at `loss_frames` of its recorded steps, evenly spaced (all by default;
+    the work budget asks for fewer on big runs, budget.plan_race); the update that reached the optimum is exact,
+    or (`exact=False`, when the budget has no room to replay the run) the first evaluated one that did.
+    `progress(fraction)` is called all along and may raise to stop the race."""
+    with one_thread():
+        return _race(exp, reference, typical, loss_frames, progress, exact)
+
+
+def _race(exp, reference, typical: bool, loss_frames: int | None, progress, exact: bool) -> Race:
     runs, s = [], exp.settings
-    for optimizer, lr in learning_rates(s.learning_rate, typical).items():
+    for i, (optimizer, lr) in enumerate(learning_rates(s.learning_rate, typical).items()):
+        part = _part(progress, 0.7 * i / len(RACERS), 0.7 * (i + 1) / len(RACERS))
         same_as_page = optimizer == s.optimizer and lr == s.learning_rate
-        history = exp.history if same_as_page else run_racer(exp, optimizer, lr)  # the page's run: reuse it
-        losses = full_losses(history, exp.X_train, exp.y_train, np.arange(len(history.step)))
+        history = exp.history if same_as_page else run_racer(exp, optimizer, lr, _part(part, 0.0, 0.5))
+        frames = evenly_spaced(len(history.step), loss_frames or len(history.step))
+        losses = full_losses(history, exp.X_train, exp.y_train, frames, _part(part, 0.5, 1.0))
         final = replace(exp, history=history).final_losses()  # of the state its charts end on
-        runs.append(Racer(optimizer, lr, history, history.step, losses, final_losses=final))
+        runs.append(Racer(optimizer, lr, history, history.step[frames], losses, final_losses=final))
     optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM
     if optimum is None or not np.isfinite(optimum):
         finals = [r.step_loss[-1] for r in runs if np.isfinite(r.step_loss[-1])]
         optimum, source = (float(min(finals)) if finals else None), BEST_FINAL
     if optimum is not None:
         threshold = reach_threshold(float(runs[0].step_loss[0]), optimum)
-        runs = [replace(r, reached=first_update_reaching(exp, r, threshold)) for r in runs]
-    return Race(tuple(runs), optimum, source, typical)
+        runs = [replace(r, reached=first_update_reaching(exp, r, threshold, _part(progress, 0.7 + 0.075 * i,
+                                                                                   0.775 + 0.075 * i))
+                        if exact else steps_to_reach(r.loss_steps, r.step_loss, threshold))
+                for i, r in enumerate(runs)]
+    return Race(tuple(runs), optimum, source, typical, exact)
 
 
 def race_table(race: Race) -> pd.DataFrame:
@@ -248,5 +281,5 @@ def race_table(race: Race) -> pd.DataFrame:
         if h.regularization != "none":
             row["final objective"] = float(racer.step_loss[-1])
         rows.append({**row, EXPLODED_COLUMN: NO_DIVERGENCE if h.diverged_at is None else str(h.diverged_at),
-                     REACHED_COLUMN: NOT_REACHED if reached is None else str(reached)})
+                     REACHED_COLUMN: NOT_REACHED if reached is None else f"{'' if race.exact else '≤ '}{reached}"})
     return pd.DataFrame(rows)

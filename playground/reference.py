@@ -22,9 +22,9 @@ from scipy.optimize import linprog
 from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Lasso, LogisticRegression
-from threadpoolctl import threadpool_limits
 
 from .engine.regularizers import effective
+from .engine.threads import one_thread
 
 NEWTON_STEPS = 200  # unpenalised logistic regression: Newton steps; well-posed problems take a few dozen
 PENALISED_MAX_ITERATIONS = 5000  # an l2 penalty makes the optimum finite and unique; raw digits take ~1,500
@@ -56,7 +56,7 @@ def ridge(X: np.ndarray, y: np.ndarray, rate: float) -> tuple[np.ndarray, float]
     y = np.asarray(y, dtype=np.float64)
     x_mean, y_mean = X.mean(axis=0), y.mean()  # (p,), float: centring leaves the intercept unpenalised
     Xc, yc = X - x_mean, y - y_mean  # (n, p), (n,)
-    with threadpool_limits(limits=1):
+    with one_thread():
         w = np.linalg.solve(Xc.T @ Xc / len(y) + rate * np.eye(X.shape[1]), Xc.T @ yc / len(y))  # (p,)
     return w, float(y_mean - x_mean @ w)
 
@@ -69,7 +69,7 @@ def _passes(X: np.ndarray) -> int:
 def lasso(X: np.ndarray, y: np.ndarray, rate: float) -> Solution:
     """Weights (p,) and intercept minimising mean((Xw + b − y)²) + λ‖w‖₁, by scikit-learn's Lasso (α = λ/2)."""
     X = np.asarray(X, dtype=np.float64).reshape(len(y), -1)
-    with warnings.catch_warnings(), threadpool_limits(limits=1):
+    with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
             model = Lasso(alpha=rate / 2.0, tol=1e-12, max_iter=_passes(X)).fit(X, y)
@@ -93,7 +93,7 @@ def separation(Z: np.ndarray, y: np.ndarray) -> str | None:
     the sum of the margins over directions in a box, every margin ≥ 0; complete separation when margins ≥ 1 are
     feasible too."""
     signed = np.column_stack([Z, np.ones(len(y))]) * (2.0 * y - 1.0)[:, None]  # (n, q + 1): margin per unit direction
-    with threadpool_limits(limits=1):
+    with one_thread():
         best = linprog(-signed.sum(axis=0), A_ub=-signed, b_ub=np.zeros(len(y)), bounds=(-1.0, 1.0), method="highs")
         if best.status != 0 or -best.fun <= SEPARATION_TOLERANCE * len(y):
             return None
@@ -120,7 +120,7 @@ def logistic_solution(X: np.ndarray, y: np.ndarray) -> Solution:
     if separated:  # the likelihood keeps growing along a direction: no finite optimum, whatever a solver stops at
         return Solution(None, separated)
     # One BLAS thread: threaded BLAS stalls on a busy 2-core server (seen: 1.3 s becoming 30 s on digits).
-    with warnings.catch_warnings(record=True) as caught, threadpool_limits(limits=1), np.errstate(all="ignore"):
+    with warnings.catch_warnings(record=True) as caught, one_thread(), np.errstate(all="ignore"):
         warnings.simplefilter("always")
         model = LogisticRegression(C=np.inf, solver="newton-cholesky", tol=1e-10, max_iter=NEWTON_STEPS).fit(Z, y)
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
@@ -142,7 +142,7 @@ def penalised_logistic(X: np.ndarray, y: np.ndarray, regularization: str, rate: 
     else:  # l1: only SAGA has both an l1 penalty and an unpenalised intercept (slow on unscaled features)
         options = dict(C=1.0 / (n * rate), l1_ratio=1.0, solver="saga", tol=1e-10, max_iter=_passes(X))
     name = f"{regularization.upper()}-penalised logistic regression"
-    with warnings.catch_warnings(), threadpool_limits(limits=1):
+    with warnings.catch_warnings(), one_thread():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
             model = LogisticRegression(**options).fit(X, y)

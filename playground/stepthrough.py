@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .engine.losses import EPS, bce_logits_per_point, bce_per_point, output_loss_and_delta
+from .engine.threads import one_thread
 from .experiment import Experiment
 
 
@@ -172,8 +173,9 @@ class Replay:
         self._batches = self.run.batches()
         self.applied = 0  # updates applied so far
 
-    def explain(self, step: int) -> StepDetail:
-        """The StepDetail of update `step` (1 ≤ step ≤ last_step)."""
+    def explain(self, step: int, progress=None) -> StepDetail:
+        """The StepDetail of update `step` (1 ≤ step ≤ last_step); `progress(fraction)`, if given, is called after
+        every update replayed on the way (it may raise to stop)."""
         step = int(step)
         if not 1 <= step <= self.last_step:
             raise ValueError(f"step must be between 1 and {self.last_step}, got {step}")
@@ -183,7 +185,7 @@ class Replay:
         if step <= self.applied:
             self._restart()
         net, optimizer = self.run.net, self.run.optimizer
-        with np.errstate(all="ignore"):  # as TrainingRun.run
+        with np.errstate(all="ignore"), one_thread():  # as TrainingRun.run
             while self.applied < step:
                 batch = next(self._batches)
                 if self.applied + 1 >= step - self.behind:
@@ -192,6 +194,8 @@ class Replay:
                     self.run.batch_gradient(batch[2], batch[3])
                     optimizer.step(net.params, net.grads)
                 self.applied += 1
+                if progress is not None:
+                    progress(self.applied / step)
         return self._explained[step]
 
     def _remember(self, detail: StepDetail) -> None:

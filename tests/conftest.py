@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh Streamlit cache per test and an AppTest factory for the page.
+"""Shared fixtures: fresh caches per test and an AppTest factory for the page.
 
 `PLAYGROUND_NUDGE_ULPS=1 python -m pytest` runs the tests with every network's starting weights one unit in the
 last place away (as `OPENBLAS_CORETYPE=Sandybridge` runs them on another BLAS kernel): a test that compares floats
@@ -12,6 +12,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from playground import cache
 from tests.lesson_measurements import NUDGE_ENV, nudge_starting_weights
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,7 @@ nudge_starting_weights(int(os.environ.get(NUDGE_ENV) or 0))
 @pytest.fixture(autouse=True)
 def _fresh_streamlit_cache():
     st.cache_data.clear()
+    cache.clear_all()  # the page's own caches (playground/cache.py), shared like st.cache_data
     yield
 
 

@@ -166,6 +166,16 @@ def test_a_run_on_an_uploaded_file_is_not_sent(board_url):
     assert stored(board_url, "room-7") == []
 
 
+def test_a_run_the_work_budget_trimmed_is_not_sent(board_url):
+    at = page(**{"class": "room-7", "n_points": 2000, "batch_size": 1, "epochs": 500})  # 800,000 updates asked
+    assert_clean(at)
+    exp = run_experiment(at.session_state["settings"].run_part())
+    assert exp.settings.epochs < 500 and exp.notices  # the page ran fewer epochs, and said so
+    at = send(at)
+    assert any("trimmed to fit" in w.value for w in at.warning)
+    assert stored(board_url, "room-7") == []
+
+
 def test_the_teacher_key_clears_the_board_and_a_wrong_key_does_not(board_url):
     teacher = page(**{"class": "room-7"})
     key = teacher.session_state[board_section.TEACHER_KEYS]["room-7"]

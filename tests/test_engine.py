@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 from playground.engine import ACTIVATIONS, LOSSES, Network, parameter_counts, train
-from playground.engine import training as training_module
 from playground.reference import logistic, logistic_solution, ols
 
 
@@ -180,19 +179,17 @@ def test_a_stable_run_reports_no_divergence():
     assert h.train_loss[-1] < h.train_loss[0]
 
 
-def test_thinning_keeps_first_and_last_frame_and_matches_the_full_record(monkeypatch):
+def test_thinning_keeps_first_and_last_frame_and_matches_the_full_record():
     rng = np.random.default_rng(6)
     X = rng.normal(size=(64, 2))
     y = X @ np.array([1.0, 2.0]) + rng.normal(size=64)
     kwargs = dict(optimizer="momentum", learning_rate=0.01, batch_size=1, epochs=50)
     default = train(X, y, **kwargs)  # 3200 steps > MAX_FRAMES = 2000
     assert len(default.step) == 2001 and default.step[-1] == 3200
-    monkeypatch.setattr(training_module, "MAX_FRAMES", 100)
-    thinned = train(X, y, **kwargs)
+    thinned = train(X, y, **kwargs, max_frames=100)  # the work budget asks big networks for fewer
     assert len(thinned.step) == 101 and thinned.step[0] == 0 and thinned.step[-1] == 3200
     assert np.all(np.diff(thinned.step) > 0)
-    monkeypatch.setattr(training_module, "MAX_FRAMES", 10_000)
-    every = train(X, y, **kwargs)
+    every = train(X, y, **kwargs, max_frames=10_000)
     np.testing.assert_array_equal(thinned.params, every.params[thinned.step])
     np.testing.assert_array_equal(thinned.batch_loss, every.batch_loss[thinned.step])
     assert len(every.step) == 3201

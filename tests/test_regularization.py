@@ -14,7 +14,7 @@ from playground.experiment import run_experiment
 from playground.landscape import loss_grid, loss_slice
 from playground.race import exact_loss, run_race
 from playground.reference import METHODS, lasso, logistic, method_for, ols, reference_answer, ridge
-from playground.sections.state import cached_solution, reference_for
+from playground.sections.state import SOLUTIONS, reference_for
 from playground.settings import Settings
 from playground.stepthrough import explain_step
 
@@ -368,7 +368,7 @@ def test_the_settings_reach_the_engine_and_the_reference():
     exp = _experiment(regularization="l2", regularization_rate=0.1)
     assert (exp.history.regularization, exp.history.regularization_rate) == ("l2", 0.1)
     assert exp.history.penalty[-1] == pytest.approx(0.1 * np.sum(exp.history.w[-1] ** 2), rel=1e-12)
-    cached_solution.clear()
+    SOLUTIONS.clear()
     w, b = reference_for(exp)
     w_ridge, b_ridge = ridge(exp.X_train, exp.y_train, 0.1)
     np.testing.assert_array_equal(w, w_ridge)

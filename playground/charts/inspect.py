@@ -24,27 +24,37 @@ MAX_SHOWN_ROWS = 200  # the page shows at most this many rows of the records tab
 
 # --- Records table (notebook 001) ------------------------------------------------------------------
 
-def records_table(history, weight_names: list[str], loss_name: str) -> pd.DataFrame:
-    """Per recorded (epoch, batch): the update step, the output neuron's weights and bias, the batch loss.
-
-    Epochs and batches are counted from 1; row (0, 0) is the state before training, its loss the full
-    training loss.
-    """
-    index = pd.MultiIndex.from_arrays([history.epoch, history.batch_number], names=["epoch", "batch"])
+def records_columns(history, weight_names: list[str], loss_name: str, frames=slice(None)) -> dict[str, np.ndarray]:
+    """The records table's columns at the given frames (all by default): epoch and batch (from 1; row (0, 0) is
+    the state before training, its loss the full training loss), the update step, the output neuron's weights and
+    bias, the batch loss."""
     k = history.sizes[-2]
-    columns = {"step": history.step}
-    columns.update({name: history.params[:, -k - 1 + j] for j, name in enumerate(weight_names)})
-    columns["bias"] = history.params[:, -1]
-    columns[f"batch loss ({loss_name})"] = history.batch_loss
+    params = history.params[frames]
+    columns = {"epoch": history.epoch[frames], "batch": history.batch_number[frames], "step": history.step[frames]}
+    columns.update({name: params[:, -k - 1 + j] for j, name in enumerate(weight_names)})
+    columns["bias"] = params[:, -1]
+    columns[f"batch loss ({loss_name})"] = history.batch_loss[frames]
+    return columns
+
+
+def records_table(history, weight_names: list[str], loss_name: str) -> pd.DataFrame:
+    """Per recorded (epoch, batch): the update step, the output neuron's weights and bias, the batch loss."""
+    columns = records_columns(history, weight_names, loss_name)
+    index = pd.MultiIndex.from_arrays([columns.pop("epoch"), columns.pop("batch")], names=["epoch", "batch"])
     return pd.DataFrame(columns, index=index)
+
+
+def shown_frames(count: int, max_rows: int = MAX_SHOWN_ROWS) -> np.ndarray:
+    """Which of `count` rows the page shows: all, or the first and last `max_rows // 2`."""
+    if count <= max_rows:
+        return np.arange(count)
+    half = max_rows // 2
+    return np.r_[:half, count - half : count]
 
 
 def shown_rows(table: pd.DataFrame, max_rows: int = MAX_SHOWN_ROWS) -> pd.DataFrame:
     """The whole table, or its first and last `max_rows // 2` rows when it is longer."""
-    if len(table) <= max_rows:
-        return table
-    half = max_rows // 2
-    return pd.concat([table.iloc[:half], table.iloc[-half:]])
+    return table.iloc[shown_frames(len(table), max_rows)]
 
 
 def is_thinned(history) -> bool:
@@ -116,7 +126,7 @@ def _grid(images: list[np.ndarray], titles: list[str], per_row: int, style: dict
         layout[f"yaxis{suffix}"] = {**axis, "domain": [max(y1 - cell_px / area, 0.0), y1], "anchor": f"x{suffix}",
                                     "range": [SIDE - 0.5, -0.5], "scaleanchor": f"x{suffix}",
                                     "constrain": "domain"}
-        data.append({"type": "heatmap", "z": [compact(r, 4) for r in image], **style,
+        data.append({"type": "heatmap", "z": compact(image, 4), **style,
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}", "name": label.replace("<br>", " ")})
         shapes.append(_frame(f"x{suffix}", f"y{suffix}"))
         annotations.append({"text": label, "x": x0 + width / 2, "y": y1, "xref": "paper", "yref": "paper",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..budget import slice_resolution
 from ..landscape import loss_slice
 from ..safe_text import markdown_literal, plotly_literal
 from .panels import Panel
@@ -143,13 +144,13 @@ def compute_slice(exp, reference, u: int, v: int, resolution: int | None = None)
         exact = np.append(np.asarray(reference[0], dtype=np.float64).reshape(-1), float(reference[1]))  # (k + 1,)
     held = out[-1] if exact is None else exact  # the other parameters' values on this slice
     offset = columns @ held - columns[:, u] * held[u] - columns[:, v] * held[v]  # (n,)
-    path_u, path_v = out[:, u], out[:, v]
+    path_u, path_v = out[:, u].copy(), out[:, v].copy()  # copies: a view would keep every frame's parameters alive
     marked = [] if exact is None else [exact[[u, v]]]
     u_range = padded_range(np.append(path_u, [m[0] for m in marked]), 0.25)
     v_range = padded_range(np.append(path_v, [m[1] for m in marked]), 0.25)
     fast = h.activation == "linear" and h.loss == "mse" and v == k
     if resolution is None:
-        resolution = 90 if fast else int(np.clip(np.sqrt(1.2e6 / max(len(inputs), 1)), 25, 60))
+        resolution = slice_resolution(len(inputs), fast)  # bounded work per slice (budget.py)
     u_values, v_values = np.linspace(*u_range, resolution), np.linspace(*v_range, resolution)
     weights = (u < k, v < k)  # which of the two are weights (penalised); index k is the bias
     net.params[-k - 1 :] = held  # the slice's other weights, for the penalty they carry

@@ -17,6 +17,7 @@ from .losses import LOSSES
 from .network import Network
 from .optimizers import OPTIMIZERS
 from .regularizers import REGULARIZERS, effective
+from .threads import one_thread
 
 MAX_FRAMES = 2000  # every update is recorded up to this many steps; longer runs are thinned evenly
 EXPLODE_FACTOR = 1e6  # an objective above 1e6 × max(initial objective, 1) counts as exploded
@@ -124,6 +125,7 @@ class TrainingRun:
         hidden_activation: str | None = None,
         regularization: str = "none",
         regularization_rate: float = 0.0,
+        max_frames: int = MAX_FRAMES,
     ):
         for name, value, table in (
             ("activation", activation, ACTIVATIONS),
@@ -158,6 +160,7 @@ class TrainingRun:
             self.net.params[:-1] = np.asarray(w0, dtype=np.float64).reshape(p)
             self.net.params[-1] = float(b0)
         self.optimizer = OPTIMIZERS[optimizer](self.net.n_params, float(learning_rate))
+        self.max_frames = max(1, int(max_frames))  # states recorded beyond the first: every update up to this many
 
     def batches(self):
         """Yield (epoch, batch, X_batch (m, p), y_batch (m, 1)) in training order."""
@@ -170,18 +173,19 @@ class TrainingRun:
                 yield epoch, batch, X[start : start + size], y_col[start : start + size]
 
     def run(self, progress=None) -> History:
-        """Train to the end (or to divergence) and return the History.
+        """Train to the end (or to divergence) and return the History, with one BLAS thread (threads.py).
 
-        `progress(fraction)` is called once per epoch if given.
+        `progress(fraction)`, if given, is called after every update with the fraction of updates done; it may
+        raise to stop the run (the page stops a run that way when its reader presses Stop or leaves).
         """
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), one_thread():
             return self._run(progress)
 
     def _run(self, progress) -> History:
         net, optimizer = self.net, self.optimizer
         params, grads, last_batch = net.params, net.grads, self.steps_per_epoch - 1
         total_steps = self.epochs * self.steps_per_epoch
-        record_steps = evenly_spaced(total_steps + 1, MAX_FRAMES + 1).tolist()  # steps whose state is recorded
+        record_steps = evenly_spaced(total_steps + 1, self.max_frames + 1).tolist()  # steps whose state is recorded
         thinned = len(record_steps) < total_steps + 1  # else every state is a frame, the one before a bad update too
         frame_params = np.empty((len(record_steps), net.n_params))  # (F, P)
         frame_loss = np.empty(len(record_steps))  # (F,)
@@ -196,7 +200,7 @@ class TrainingRun:
         n_frames, next_record, step, diverged_at = 1, 1, 0, None
         if not train_loss[0] + penalty[0] <= limit:
             diverged_at = 0
-        for epoch, batch, X_batch, y_batch in self.batches() if diverged_at is None else ():
+        for _epoch, batch, X_batch, y_batch in self.batches() if diverged_at is None else ():
             batch_loss, batch_penalty = self.batch_gradient(X_batch, y_batch)
             if not batch_loss + batch_penalty <= limit:  # also catches NaN: this state was reached by a bad update
                 diverged_at = step
@@ -206,6 +210,8 @@ class TrainingRun:
             previous_loss, state_loss = state_loss, batch_loss
             optimizer.step(params, grads)
             step += 1
+            if progress is not None:
+                progress(step / total_steps)
             if next_record < len(record_steps) and record_steps[next_record] == step:
                 frame_params[n_frames], frame_loss[n_frames] = params, batch_loss
                 n_frames, next_record = n_frames + 1, next_record + 1
@@ -218,8 +224,6 @@ class TrainingRun:
                 if not train_loss[-1] + penalty[-1] <= limit:
                     diverged_at = step
                     break
-                if progress is not None:
-                    progress(epoch / self.epochs)
         steps = np.array(record_steps[:n_frames])
         if diverged_at is not None:
             # Keep only states before the bad update; the state just before it becomes the last frame.

@@ -18,11 +18,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from .. import board, board_store
+from ..cache import MB, SharedCache
 from ..charts.board import board_figure
 from ..datasets import UPLOAD
 from ..experiment import Experiment
 from ..safe_text import markdown_literal, quoted
-from ..settings import ACTIVATION_LABELS, FIELDS, OPTIMIZER_LABELS
+from ..settings import ACTIVATION_LABELS, FIELDS, OPTIMIZER_LABELS, Settings
 from . import classroom, plot, state, summary, url
 
 VIEW = "Class board"
@@ -149,28 +150,35 @@ def render_new_key() -> None:
                    "code: students who open it join the class.", icon=":material/key:")
 
 
-def render_send(exp: Experiment | None) -> None:
-    """Beside the scores: a nickname and the button that sends this run to the class board."""
+def render_send(exp: Experiment | None, current: Settings) -> None:
+    """Beside the scores: a nickname and the button that sends this run (of the `current` settings) to the board."""
     code = joined()
     if code and exp is not None:
-        _send_row(exp, code)
+        _send_row(current.run_part(), code)
 
 
 @st.fragment
-def _send_row(exp: Experiment, code: str) -> None:
+def _send_row(asked: Settings, code: str) -> None:
     """A fragment: typing a nickname or sending reruns only this row, not the page (thirty students sending within
-    seconds would otherwise be thirty full reruns)."""
+    seconds would otherwise be thirty full reruns). It keeps the settings, not the run: a closed tab's fragment
+    holds no run in memory."""
     left, right = st.columns([2, 3], vertical_alignment="bottom")
     nickname = left.text_input("Nickname on the board (optional)", key="board_nickname",
                                max_chars=board_store.NICKNAME_CHARS)
     if right.button("Send my run to the class board", key="board_send", icon=":material/send:"):
-        _send(exp, code, nickname)
+        _send(asked, code, nickname)
 
 
-def _send(exp: Experiment, code: str, nickname: str) -> None:
-    """Store the run the page made: its settings as run and the scores the server computed from it."""
-    if exp.settings.dataset == UPLOAD:
+def _send(asked: Settings, code: str, nickname: str) -> None:
+    """Store the run the page made of the `asked` settings (from the shared cache): its settings as run and the
+    scores the server computed from it. Not a run on an uploaded file, nor one the work budget had to trim."""
+    if asked.dataset == UPLOAD:
         st.warning("Runs on your own CSV file stay on your computer: the board takes runs on the built-in data.")
+        return
+    exp = state.experiment(asked, None)
+    if exp.notices:  # trimmed to fit the work budget: not the run that was asked for
+        st.warning(f"The board takes only runs the page makes in full, and this one was trimmed to fit the work one "
+                   f"request may ask of the server: {markdown_literal(exp.notices[0])}")
         return
     sender = st.session_state.setdefault(SENDER_KEY, secrets.token_hex(16))
     query = exp.settings.to_query()
@@ -186,10 +194,12 @@ def _send(exp: Experiment, code: str, nickname: str) -> None:
         st.toast(f"Run {sent.run_id} is on the board of class {code}.", icon=":material/check:")
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _table(code: str, version: tuple[int, int]):
+BOARDS = SharedCache("class boards", 16 * MB)  # a 1,000-run table ~0.3 MB, its view (figure, best runs) ~0.3 MB
+
+
+def _table(code: str, version: tuple[int, int]) -> pd.DataFrame:
     """The class's runs as `board.runs_table`, read once per `version` for every screen that shows the board."""
-    return board.runs_table(board_store.runs(engine(), code), code)
+    return BOARDS.get(("table", code, version), lambda: board.runs_table(board_store.runs(engine(), code), code))
 
 
 def render(exp: Experiment | None, reference) -> None:
@@ -232,10 +242,13 @@ class BoardView:
     counts: str
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
 def _view(code: str, version: tuple[int, int], dataset: str, measure_name: str) -> BoardView:
     """The board's reading, figure, best runs and counts, made once per board version for every screen."""
-    table = _table(code, version)
+    return BOARDS.get(("view", code, version, dataset, measure_name),
+                      lambda: _make_view(_table(code, version), code, dataset, measure_name))
+
+
+def _make_view(table: pd.DataFrame, code: str, dataset: str, measure_name: str) -> BoardView:
     runs, measure = table[table["dataset"] == dataset], board.MEASURES[measure_name]
     label = FIELDS["dataset"].metadata["options"][dataset]
     best = board.best_runs(runs, measure)

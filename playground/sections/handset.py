@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from ..cache import MB, SharedCache
 from ..charts.handset import (
     NOTEBOOK_SLIDERS,
     SliderRange,
@@ -36,10 +37,13 @@ MAX_TABLE_ROWS = 12
 VALUES_KEY = "handset_values"  # slider values per (dataset, activation, ranges), kept while the tab is shut
 
 
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
+DATASETS_CACHE = SharedCache("datasets", 16 * MB)  # built-in ones are small; an upload's is experiment.UPLOADS's
+
+
 def cached_dataset(data_settings: Settings, upload: bytes | None) -> Dataset:
     """All points of the dataset the settings name (no split, no scaling)."""
-    return load_dataset(data_settings, upload)
+    return DATASETS_CACHE.get((data_settings, state.upload_digest(upload)),
+                              lambda: load_dataset(data_settings, upload), state.stop_check())
 
 
 def render(exp, reference) -> None:

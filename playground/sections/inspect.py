@@ -22,8 +22,9 @@ from ..charts.inspect import (
     is_thinned,
     last_frame_of_epoch,
     misclassified,
+    records_columns,
     records_table,
-    shown_rows,
+    shown_frames,
     weight_image_figure,
     weights_vs_exact_figure,
 )
@@ -58,31 +59,30 @@ def weight_names(exp: Experiment) -> list[str]:
 def _render_records(exp: Experiment) -> None:
     h = exp.history
     st.subheader("Records per (epoch, batch)")
-    table = records_table(h, weight_names(exp), exp.loss)
-    shown = shown_rows(table)
-    # As an Arrow table built column by column (the index's epoch and batch first): pandas' own conversion of
-    # the 67 columns of a digits run took longer than the rest of this view.
-    columns = {name: shown.index.get_level_values(name).to_numpy() for name in shown.index.names}
-    columns.update((name, shown[name].to_numpy()) for name in shown.columns)
-    st.dataframe(pa.table(columns), hide_index=True, height=min(38 + 35 * len(shown), 420))
+    names, rows = weight_names(exp), len(h.step)
+    # The shown rows as an Arrow table straight from the history's arrays: pandas' own conversion of the 67 columns
+    # of a digits run took longer than the rest of this view; the whole table is built only for the download.
+    shown = pa.table(records_columns(h, names, exp.loss, shown_frames(rows)))
+    st.dataframe(shown, hide_index=True, height=min(38 + 35 * shown.num_rows, 420))
     notes = ["As notebook 001's `records`: the output neuron's weight(s) and bias after each update, and the "
              "loss of the batch that made it (the notebook records the whole training set's loss before the update "
              "instead). Epochs and batches count from 1, as in Step through the math (the notebook counts batches "
              "from 0); row (0, 0) is the start, with the loss on the whole training set."]
-    if len(shown) < len(table):
-        notes.append(f"Showing the first and last {MAX_SHOWN_ROWS // 2} of {len(table):,} rows; the CSV has "
-                     "them all.")
+    if shown.num_rows < rows:
+        notes.append(f"Showing the first and last {MAX_SHOWN_ROWS // 2} of {rows:,} rows; the CSV has them all.")
     else:
-        notes.append(f"{len(table):,} rows.")
+        notes.append(f"{rows:,} rows.")
     st.caption(" ".join(notes))
     if is_thinned(h):
-        st.info(f"This run made {int(h.step[-1]):,} updates; past {MAX_FRAMES:,} the history keeps "
-                f"{len(h.step) - 1:,} evenly spaced ones, so the table skips updates (see the step column).",
+        fewer = "" if len(h.step) - 1 == MAX_FRAMES else " (fewer than 2,000 for a network this big: memory)"
+        st.info(f"This run made {int(h.step[-1]):,} updates; the history keeps {len(h.step) - 1:,} evenly spaced "
+                f"ones{fewer}, so the table skips updates (see the step column).",
                 icon=":material/content_cut:")
     if h.diverged_at is not None:
         st.warning(f"The loss exploded at update {h.diverged_at}: the table stops just before it.",
                    icon=":material/error:")
-    st.download_button("Download the whole table (CSV)", data=lambda: export.csv_bytes(table, index=True),
+    st.download_button("Download the whole table (CSV)",
+                       data=lambda: export.csv_bytes(records_table(h, names, exp.loss), index=True),
                        file_name="records.csv", mime="text/csv", on_click="ignore", key="inspect_csv",
                        icon=":material/download:")
 

@@ -5,26 +5,52 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from .. import budget
+from ..cache import MB, SharedCache
 from ..charts.landscape import LandscapeSlice
 from ..charts.race import race_landscape_figure, race_loss_figure, race_slice
 from ..experiment import Experiment
 from ..race import EXACT_OPTIMUM, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
+from ..safe_text import markdown_literal
 from ..settings import OPTIMIZER_LABELS
 from . import plot, state, training_views
 from .training_views import run_key
 
-
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def cached_race(_exp: Experiment, key: tuple, reference, typical: bool) -> Race:
-    """The four runs for a page run; `key` (settings + upload hash) identifies the run."""
-    return run_race(_exp, reference, typical)
+RACES = SharedCache("races", 96 * MB)  # four histories: ~4 MB on digits, ~34 MB for 3 × 16 on digits
+RACE_SLICES = SharedCache("race slices", 16 * MB)
 
 
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def cached_race_slice(_exp: Experiment, _race: Race, key: tuple, reference, typical: bool, u: int, v: int
+def race_plan(exp: Experiment) -> budget.Plan:
+    """The work budget's plan for racing this run: at how many updates to evaluate the loss, fewer epochs if need be."""
+    rows = len(exp.y_train) + len(exp.y_val)
+    return budget.plan_race(exp.settings, budget.DataShape(rows, exp.X_train.shape[1]))
+
+
+def evaluated_frames(exp: Experiment) -> int | None:
+    """At how many recorded updates the race evaluates its racers' full loss: None for all of them (the plan's)."""
+    frames = race_plan(exp).loss_frames
+    return frames if frames < len(exp.history.step) else None
+
+
+def cached_race(exp: Experiment, key: tuple, reference, typical: bool) -> Race:
+    """The four runs for a page run, as the work budget plans them; `key` (settings + upload hash) identifies the run
+    (and so its reference and its plan)."""
+
+    def compute():
+        progress = state.Progress("Racing the four optimizers…")
+        try:
+            return run_race(exp, reference, typical, evaluated_frames(exp), progress, race_plan(exp).exact_race)
+        finally:
+            progress.close()
+
+    return RACES.get((key, typical), compute, state.stop_check())
+
+
+def cached_race_slice(exp: Experiment, race: Race, key: tuple, reference, typical: bool, u: int, v: int
                       ) -> LandscapeSlice:
     """The landscape behind the race; `key` and `typical` identify the run and the race."""
-    return race_slice(_exp, _race, reference, u, v)
+    return RACE_SLICES.get((key, typical, u, v), lambda: race_slice(exp, race, reference, u, v),
+                           state.stop_check())
 
 
 def _learning_rate_note(exp: Experiment, typical: bool) -> str:
@@ -40,6 +66,11 @@ def _learning_rate_note(exp: Experiment, typical: bool) -> str:
 def render(exp: Experiment, reference) -> None:
     """Paths on the landscape, loss curves and a results table for the four optimizers. A fragment: its options
     (typical learning rates, slice, log scale) rerun only this view, on the run the rest of the page shows."""
+    plan = race_plan(exp)
+    if plan.settings != exp.settings:  # the page's run is more than the race may do: race a shorter one
+        st.info("  \n".join(markdown_literal(notice) for notice in plan.notices), icon=":material/timer:")
+        exp = state.experiment(plan.settings, state.upload_bytes())
+        reference = state.reference_for(exp)
     s = exp.settings
     st.markdown(f"The same network, data, starting weights and batches (seed {s.seed}, batch size {s.batch_size}, "
                 f"{s.epochs} epochs): only the optimizer differs.")
@@ -48,19 +79,33 @@ def render(exp: Experiment, reference) -> None:
                              "that usually suits it.")
     st.caption(_learning_rate_note(exp, typical))
     key = run_key(exp)
-    with st.spinner("Racing the four optimizers…"):
-        race = cached_race(exp, key, reference, typical)
-        u, v = training_views.slice_choice(exp, "race_slice")
-        ls = cached_race_slice(exp, race, key, reference, typical, u, v)
+    race = cached_race(exp, key, reference, typical)
+    u, v = training_views.slice_choice(exp, "race_slice")
+    ls = cached_race_slice(exp, race, key, reference, typical, u, v)
     plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
     st.caption(_landscape_caption(exp, ls))
-    _render_curves(race, exp.loss)
+    _render_curves(exp, key, reference, typical)
     st.dataframe(race_table(race), hide_index=True, width="stretch", column_config={
         "learning rate": st.column_config.NumberColumn(format="%g"),
         "final train loss": st.column_config.NumberColumn(format="%.4g"),
         "final validation loss": st.column_config.NumberColumn(format="%.4g"),
     })
     st.caption(_table_caption(race))
+    if (frames := evaluated_frames(exp)) is not None or not race.exact:
+        st.caption(_budget_caption(exp, race, frames))
+
+
+def _budget_caption(exp: Experiment, race: Race, frames: int | None) -> str:
+    """What the work budget changed in how the race was judged (the races themselves are the page's)."""
+    evaluated = (f"each racer's loss over the whole training set was evaluated at {frames:,} evenly spaced updates "
+                 f"of its {len(exp.history.step):,} recorded ones" if frames is not None else
+                 f"each racer's loss over the whole training set was evaluated at its {len(exp.history.step):,} "
+                 f"recorded updates of {exp.history.step[-1]:,}")
+    found = ("every update up to the first evaluated one under the line was replayed and evaluated, so the update "
+             "given is exact" if race.exact else
+             "“≤ k” is the first evaluated update under the line: the racer may have got there a few updates earlier "
+             "(replaying every update to find it exactly is more work than one request may ask)")
+    return f"To keep the race within the work one request may ask of the shared server, {evaluated}; {found}."
 
 
 def _landscape_caption(exp: Experiment, ls: LandscapeSlice) -> str:
@@ -100,6 +145,9 @@ def _table_caption(race: Race) -> str:
 
 
 @st.fragment
-def _render_curves(race: Race, loss_name: str) -> None:
+def _render_curves(exp: Experiment, key: tuple, reference, typical: bool) -> None:
+    """The loss curves with their log switch. A fragment keeps its arguments in the session until the next full
+    run: the race itself (four histories) is looked up in the shared cache, never held by a closed tab's session."""
     log_scale = st.toggle("Log scale", value=True, key="race_log")
-    plot.show(race_loss_figure(race, loss_name, log_scale), key="race_loss")
+    race = cached_race(exp, key, reference, typical)
+    plot.show(race_loss_figure(race, exp.loss, log_scale), key="race_loss")

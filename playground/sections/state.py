@@ -3,20 +3,29 @@
 The canonical settings of a session live in `st.session_state["settings"]` (a `Settings`). Widgets
 have keys "w_<field>"; the sidebar copies their values into the canonical settings after each run,
 so a control that is hidden or not shown keeps its value. Caches key on content only (settings,
-uploaded bytes, arrays), never on anything shared and mutable.
+uploaded bytes' hash, the data's key), never on anything shared and mutable. They are `SharedCache`s
+(playground/cache.py): one read-only copy of each result for every session, each cache within a budget in
+bytes (all of them together within cache.CEILING_BYTES; the README's limits).
+
+Long computations report to a `Progress`: it ends them within CHECK_S of ⏹ Stop, a new run of the page
+or a closed tab (Streamlit's stop or rerun, raised at the next check), and shows a bar past 1 s.
 """
 
 from __future__ import annotations
 
+import gc
 import hashlib
+import threading
 import time
 from dataclasses import asdict, replace
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
+from ..cache import MB, SharedCache
 from ..data import DataError
-from ..experiment import Experiment, column_choices, load_dataset, run_experiment
+from ..experiment import DATA_FIELDS, Experiment, column_choices, load_dataset, run_experiment
 from ..lessons import LESSONS
 from ..reference import Solution, solve
 from ..safe_text import markdown_literal
@@ -24,8 +33,13 @@ from ..settings import Settings
 
 WIDGET_PREFIX = "w_"
 UPLOAD_KEY = "upload_bytes"
+UPLOAD_DIGEST_KEY = "upload_digest"  # (the uploaded bytes, their SHA-256): hashed once, not on every run
 SHOWN_NOTICES_KEY = "notices_shown"  # notices on screen until the reader dismisses them
-CACHE_ENTRIES = 64  # per cached function, shared by all sessions of the server
+CACHE_ENTRIES = 64  # per st.cache_data function (small results only), shared by all sessions of the server
+RUNS = SharedCache("runs", 96 * MB)  # a digits run ~2 MB, a big network on a big upload up to ~60 MB
+LESSON_CACHE = SharedCache("lesson runs", 32 * MB)  # one entry per lesson part, ~9 MB in all
+SOLUTIONS = SharedCache("exact answers", 8 * MB)
+COLUMNS = SharedCache("column choices", 4 * MB)
 
 
 def widget_key(name: str) -> str:
@@ -92,11 +106,17 @@ def fingerprint(data: bytes | None) -> str:
     return hashlib.sha256(data or b"").hexdigest()[:12]
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[str], list[str]]:
     """(rows, possible targets, possible features) of the dataset the settings name."""
-    data = load_dataset(replace(current, features="", target=""), upload)
-    return (data.n, *column_choices(data, current.target))
+    data_settings = replace(Settings(), **{name: getattr(current, name) for name in DATA_FIELDS
+                                           if name not in ("features", "target")})
+
+    def compute():
+        data = load_dataset(data_settings, upload)
+        return (data.n, *column_choices(data, current.target))
+
+    key = (data_settings, current.target, upload_digest(upload))
+    return COLUMNS.get(key, compute, stop_check())
 
 
 def training_rows(current: Settings) -> int | None:
@@ -108,46 +128,129 @@ def training_rows(current: Settings) -> int | None:
     return max(1, n_rows - int(round(current.validation_split * n_rows)))
 
 
-class LazyProgress:
-    """A progress bar that appears only once a run has taken longer than `after` seconds.
+def stop_check():
+    """A function that raises Streamlit's stop or rerun when this page's run should end (⏹ Stop, a new run, a
+    closed tab), or None outside a page's run (e.g. the thread warming the lesson caches)."""
+    return get_run_yield_check()
 
-    Created inside the cached function, so a cache hit replays it (appearing and emptied) harmlessly.
-    """
 
-    def __init__(self, after: float = 1.0):
-        self.start, self.after, self.bar = time.perf_counter(), after, None
+# One long computation at a time in the whole server: past LONG_S a computation waits here for the others to end.
+# Python runs one thread at a time, so two heavy links computing at once took each other's turns and every
+# student's (benchmarks/bench_hostile.py: three heavy sessions left the students' p95 at 8x, one at 2.5x).
+_LONG_COMPUTATION = threading.Semaphore(1)
+_HOLDING = threading.local()  # whether this thread holds it (a nested computation must not wait for itself)
+
+
+class Progress:
+    """What a long computation calls with the fraction done: every CHECK_S it lets the page stop it (raising
+    Streamlit's stop or rerun); once it has taken longer than `after` seconds it shows a bar with `text`, and waits
+    its turn if another session's long computation is running. `close()` when done (in a `finally`)."""
+
+    CHECK_S = 0.05
+
+    def __init__(self, text: str = "Training…", after: float = 1.0):
+        self.text, self.after, self.bar, self.shown, self.holding = text, after, None, -1, False
+        self.start = time.perf_counter()
+        self.next_check = self.start + self.CHECK_S
+        self.check = stop_check()
 
     def __call__(self, fraction: float) -> None:
-        if self.bar is None and time.perf_counter() - self.start > self.after:
+        now = time.perf_counter()
+        if now < self.next_check:
+            return
+        self.next_check = now + self.CHECK_S
+        if self.check is None:
+            return
+        self.check()
+        if now - self.start <= self.after:
+            return
+        if not self.holding and not getattr(_HOLDING, "held", False):
+            self._wait_for_turn()
+        percent = int(100 * min(max(fraction, 0.0), 1.0))
+        if percent != self.shown:
+            self._show(percent / 100, f"{self.text} {percent}% (the ⏹ Stop button top right stops it)")
+            self.shown = percent
+
+    def _show(self, fraction: float, text: str) -> None:
+        if self.bar is None:
             self.bar = st.progress(0.0)
-        if self.bar is not None:
-            self.bar.progress(fraction, text=f"Training… {fraction:.0%} (the ⏹ Stop button top right stops it)")
+        self.bar.progress(fraction, text=text)
+
+    def _wait_for_turn(self) -> None:
+        if not _LONG_COMPUTATION.acquire(blocking=False):
+            self._show(0.0, f"{self.text} waiting for another page's long computation to finish…")
+            while not _LONG_COMPUTATION.acquire(timeout=0.1):
+                self.check()
+            self.shown = -1
+        self.holding = _HOLDING.held = True
+
+    def part(self, lo: float, hi: float):
+        """A progress function for one part of the work, from `lo` to `hi` of the whole."""
+        return lambda fraction: self(lo + (hi - lo) * fraction)
 
     def close(self) -> None:
-        """Remove the bar, if it appeared."""
+        """Remove the bar, if it appeared, and let the next long computation go on."""
+        if self.holding:
+            self.holding = _HOLDING.held = False
+            _LONG_COMPUTATION.release()
         if self.bar is not None:
             self.bar.empty()
+            self.bar = None
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+GC_EVERY_S = 10.0  # a full garbage collection at most this often (Streamlit's after every run is turned off)
+_last_collection = [time.monotonic()]
+_collection_lock = threading.Lock()
+
+
+def collect_garbage_now_and_then() -> None:
+    """A full garbage collection if none ran for GC_EVERY_S. Streamlit's own after every run is off (~0.24 s of CPU
+    each, .streamlit/config.toml), and the sessions of closed tabs are dropped as reference cycles that only a full
+    collection frees: without one, 30 heavy links left the server at 1.16 GB (benchmarks/bench_hostile.py)."""
+    now = time.monotonic()
+    if now - _last_collection[0] < GC_EVERY_S or not _collection_lock.acquire(blocking=False):
+        return
+    try:
+        _last_collection[0] = now
+        gc.collect()
+    finally:
+        _collection_lock.release()
+
+
+def upload_digest(upload: bytes | None) -> str | None:
+    """The SHA-256 of uploaded bytes, hashed once per upload in a session (a 20 MB file took ~20 ms a run)."""
+    if upload is None:
+        return None
+    memo = st.session_state.get(UPLOAD_DIGEST_KEY)
+    if memo is not None and memo[0] is upload:
+        return memo[1]
+    digest = hashlib.sha256(upload).hexdigest()
+    if st.session_state.get(UPLOAD_KEY) is upload:
+        st.session_state[UPLOAD_DIGEST_KEY] = (upload, digest)
+    return digest
+
+
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
-    progress = LazyProgress()
-    try:
-        return run_experiment(current, upload, progress)
-    finally:
-        progress.close()
+
+    def compute():
+        progress = Progress()
+        try:
+            return run_experiment(current, upload, progress)
+        finally:
+            progress.close()
+
+    return RUNS.get((current, upload_digest(upload)), compute, stop_check())
 
 
 # Every lesson part's settings: their runs are kept apart from the other runs (see `cached_lesson_run`).
 LESSON_RUNS = frozenset(part.settings() for lesson in LESSONS.values() for part in lesson.parts)
 
 
-@st.cache_data(show_spinner=False)  # unbounded, yet at most one entry per lesson part (LESSON_RUNS)
 def cached_lesson_run(current: Settings) -> Experiment:
     """A lesson part's run, computed once per server process (sections/warm.py computes them all after the first
     page) and never evicted by the other runs, so a class opening the same lesson link all hit it."""
-    return run_experiment(current)
+    return LESSON_CACHE.get(current, lambda: run_experiment(current), stop_check())
 
 
 def experiment(current: Settings, upload: bytes | None) -> Experiment:
@@ -157,12 +260,12 @@ def experiment(current: Settings, upload: bytes | None) -> Experiment:
     return cached_experiment(current, upload)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_solution(_X: np.ndarray, _y: np.ndarray, key: tuple, activation: str, loss: str,
+def cached_solution(X: np.ndarray, y: np.ndarray, key: tuple, activation: str, loss: str,
                     regularization: str = "none", regularization_rate: float = 0.0) -> Solution:
     """The exact answer for a single neuron on this data (and penalty), or why there is none; `key` identifies
     the data (`Experiment.data_key`), so the arrays are not hashed on every rerun."""
-    return solve(_X, _y, activation, loss, regularization, regularization_rate)
+    return SOLUTIONS.get((key, activation, loss, regularization, regularization_rate),
+                         lambda: solve(X, y, activation, loss, regularization, regularization_rate), stop_check())
 
 
 def reference_for(exp: Experiment):

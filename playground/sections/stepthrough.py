@@ -13,6 +13,7 @@ from ..numbers import latex_number as num
 from ..numbers import readable
 from ..settings import OPTIMIZER_LABELS
 from ..stepthrough import Replay, StepDetail, epoch_and_batch, gradient_table, last_step, step_of
+from . import state
 from .summary import G_LATEX
 from .training_views import run_key
 
@@ -108,8 +109,11 @@ def _stepper(exp: Experiment) -> None:
     h = exp.history
     n = last_step(exp)
     step = _picker(n, h.steps_per_epoch)
-    with st.spinner(f"Replaying the run up to update {step}…"):  # shows only if it takes a while
-        detail = _replay(exp).explain(step)
+    progress = state.Progress(f"Replaying the run up to update {step}…")  # a bar only if it takes over 1 s
+    try:
+        detail = _replay(exp).explain(step, progress)
+    finally:
+        progress.close()
     st.caption(f"Update {detail.step} of {n} · epoch {detail.epoch}, batch {detail.batch + 1} of "
                f"{detail.steps_per_epoch} · {_rows_note(detail)} · the run replayed with its own seed, "
                "so these are the very numbers the training used.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from ..cache import MB, SharedCache
 from ..charts.curves import loss_figure, parameters_figure
 from ..charts.fit import fit_panel
 from ..charts.landscape import (
@@ -26,10 +27,12 @@ def frame_labels(exp: Experiment, frames: np.ndarray) -> list[str]:
     return [f"epoch {h.epoch[f]} · step {h.step[f]}" for f in frames]
 
 
-@st.cache_data(max_entries=state.CACHE_ENTRIES, show_spinner=False)
-def cached_slice(_exp: Experiment, key: tuple, reference, u: int, v: int):
-    """The landscape slice for a run; `key` (settings + upload hash) identifies the run."""
-    return compute_slice(_exp, reference, u, v)
+SLICES = SharedCache("landscape slices", 16 * MB)  # a 90 × 90 grid and its path: ~0.1 MB each
+
+
+def cached_slice(exp: Experiment, key: tuple, reference, u: int, v: int):
+    """The landscape slice for a run; `key` (settings + upload hash) identifies the run (and so its reference)."""
+    return SLICES.get((key, u, v), lambda: compute_slice(exp, reference, u, v), state.stop_check())
 
 
 def slice_choice(exp: Experiment, key_prefix: str = "slice") -> tuple[int, int]:

@@ -2,8 +2,7 @@
 server process, in the background after the process's first page, so a class opening a lesson link finds them
 ready (and a replica of a deployment warms its own).
 
-What it holds (`benchmarks/bench_server.py` measures it): the seven lesson parts' runs, ~6 MB as Streamlit's
-cache stores them, mostly the two digits runs.
+What it holds (`benchmarks/bench_server.py` measures it): the lesson parts' runs, ~9 MB, mostly the digits runs.
 """
 
 from __future__ import annotations
