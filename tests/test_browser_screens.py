@@ -93,14 +93,23 @@ def test_no_text_of_any_figure_of_any_view_overlaps_or_is_cut_off(site, screen_n
         page.context.close()
 
 
+# How many px of the page's equation lie beyond its box (its box scrolls them out of sight).
+EQUATION_OVERFLOW_JS = """() => {
+  const box = document.querySelector('.st-key-summary .katex-display');
+  return box ? box.scrollWidth - box.clientWidth : Infinity;
+}"""
+
+
 @pytest.mark.parametrize("screen_name", CLASSROOM)
 def test_a_network_with_hidden_layers_keeps_its_text_apart(site, screen_name):
-    """The issue's phone: "hidden 1" and "output" collided, the colour bar and Pause were cut off."""
+    """The issue's phone: "hidden 1" and "output" collided, the colour bar and Pause were cut off; and the equation,
+    four weighted terms and a bias (one line was 470 px in a 368 px column on a desktop), is whole on screen."""
     url, b = site
     page, errors = open_view(b, url, SCREENS[screen_name], "Network",
                              extra="dataset=circles&activation=sigmoid&hidden_layers=2&hidden_units=4")
     try:
         assert page.evaluate(OVERLAPS_JS) == []
+        assert page.evaluate(EQUATION_OVERFLOW_JS) <= 2  # px hidden to the right of the equation's box (KaTeX slack)
         assert errors == []
     finally:
         page.context.close()

@@ -56,6 +56,8 @@ COMPACT = f"""
     .st-key-scores [data-testid="stMetricValue"] {{ font-size: 1.05rem !important; }}
     .st-key-scores [data-testid="stMetricLabel"] {{ font-size: 0.7rem !important; }}
     .st-key-scores [data-testid="stMetricLabel"] {{ min-height: 0 !important; }}
+    .st-key-scores [data-testid="stMetricLabel"] * {{ white-space: normal !important; overflow: visible !important;
+                                                     text-overflow: clip !important; }}
     .st-key-scores [data-testid="stMetricDelta"] {{ font-size: 0.65rem !important; padding: 0 0.3rem !important; }}
     .st-key-scores [data-testid="stMetricDelta"] svg {{ width: 0.7rem !important; height: 0.7rem !important; }}
     .st-key-summary .katex {{ font-size: 1.0em !important; }}
@@ -76,6 +78,9 @@ COMPACT = f"""
     [data-testid="stExpander"] summary {{ padding-top: 0.35rem !important; padding-bottom: 0.35rem !important; }}
     [data-testid="stTab"] {{ height: 2.1rem !important; }}
     .st-key-lesson {{ padding: 0.5rem 0.75rem !important; }}
+  }}
+  @media (max-width: 900px) {{  /* a tablet held upright: the equation's column is ~290 px */
+    .st-key-summary .katex {{ font-size: 1.0em !important; }}
   }}
   @media (max-width: 640px) {{  /* a phone: the train loss's change since the start is the Loss view's to show */
     .st-key-scores [data-testid="stMetricDelta"] {{ display: none !important; }}

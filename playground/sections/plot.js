@@ -225,6 +225,26 @@ function stopAnimation(gd) {
   if (t._interruptCallbacks) t._interruptCallbacks.length = 0;
 }
 
+// Annotations named "row" (a diagram's column titles) side by side on a narrow drawing (a projector's short chart
+// with its larger text): when two would overlap, all of them get the one smaller font that keeps them apart.
+const ROW_GAP_PX = 4;
+async function fitRows(Plotly, gd) {
+  const notes = (gd._fullLayout.annotations || []).map((note, index) => ({ note, index }))
+    .filter(({ note }) => note.name === "row" && note.visible !== false);
+  const boxes = notes.map(({ index }) => gd.querySelector(`.annotation[data-index="${index}"]`))
+    .map((element) => element && element.getBoundingClientRect());
+  if (boxes.length < 2 || boxes.some((box) => !box)) return;
+  let shrink = 1;
+  for (let i = 1; i < boxes.length; i++) {
+    const [a, b] = [boxes[i - 1], boxes[i]], room = (b.left + b.right) / 2 - (a.left + a.right) / 2 - ROW_GAP_PX;
+    shrink = Math.min(shrink, room / ((a.width + b.width) / 2));
+  }
+  if (shrink >= 1) return;
+  const changes = {};
+  for (const { note, index } of notes) changes[`annotations[${index}].font.size`] = Math.floor(note.font.size * shrink);
+  await Plotly.relayout(gd, changes);
+}
+
 // Draws the latest figure and theme; calls that arrive while plotly.js loads or draws are merged.
 function redraw(chart) {
   chart.dirty = true;
@@ -236,6 +256,7 @@ function redraw(chart) {
         chart.dirty = false;
         stopAnimation(chart.gd);
         await Plotly.react(chart.gd, styled(chart));
+        await fitRows(Plotly, chart.gd);
         labelControls(chart.gd);
       }
       if (!chart.listening) {
