@@ -33,6 +33,9 @@ EVERY_SCREEN = """
   .st-key-summary [data-testid="stVerticalBlock"], .st-key-lesson [data-testid="stVerticalBlock"] {
     gap: 0.35rem !important; }
   .st-key-summary .katex-display { margin: 0.2em 0 !important; }
+  /* Streamlit pulls Markdown up by its last paragraph's margin (-1 rem), which an equation has not: the next line
+     ran into the equation's last 10 px */
+  .st-key-summary [data-testid="stMarkdownContainer"]:has(> .katex-display) { margin-bottom: 0 !important; }
   .st-key-scores [data-testid="stMetricValue"] { font-size: clamp(1.2rem, 2.2vw, 1.75rem) !important; }
   .playground-chart .updatemenu-button:focus-visible .updatemenu-item-rect,
   .playground-chart .slider-container:focus-visible .slider-rail-rect {
@@ -56,8 +59,6 @@ COMPACT = f"""
     .st-key-scores [data-testid="stMetricValue"] {{ font-size: 1.05rem !important; }}
     .st-key-scores [data-testid="stMetricLabel"] {{ font-size: 0.7rem !important; }}
     .st-key-scores [data-testid="stMetricLabel"] {{ min-height: 0 !important; }}
-    .st-key-scores [data-testid="stMetricLabel"] * {{ white-space: normal !important; overflow: visible !important;
-                                                     text-overflow: clip !important; }}
     .st-key-scores [data-testid="stMetricDelta"] {{ font-size: 0.65rem !important; padding: 0 0.3rem !important; }}
     .st-key-scores [data-testid="stMetricDelta"] svg {{ width: 0.7rem !important; height: 0.7rem !important; }}
     .st-key-summary .katex {{ font-size: 1.0em !important; }}
@@ -83,6 +84,9 @@ COMPACT = f"""
     .st-key-summary .katex {{ font-size: 1.0em !important; }}
   }}
   @media (max-width: 640px) {{  /* a phone: the train loss's change since the start is the Loss view's to show */
+    [data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 0.4rem !important; }}
+    [data-testid="stMainBlockContainer"] {{ padding-top: 3rem !important; }}  /* under the header's two icons */
+    .st-key-summary .katex {{ font-size: 0.9em !important; }}
     .st-key-scores [data-testid="stMetricDelta"] {{ display: none !important; }}
     .st-key-summary [data-testid="stCaptionContainer"] p {{ -webkit-line-clamp: 2; }}
   }}
