@@ -38,11 +38,10 @@ current = sidebar.render(url.hidden_controls())
 classroom.render_sidebar_tools(current)
 board.render_sidebar()
 url.write(current)
-if not classroom.presenting():  # a projector needs the room for the charts
-    st.subheader("Neuron Playground · see a neuron learn", anchor=False)
-lessons.render_banner(compact=classroom.presenting())
-if classroom.presenting():
-    classroom.render_room_qr(current)
+if classroom.presenting():  # a projector needs the room for the charts: the lesson in one line, the QR on demand
+    classroom.render_presenter_bar(current)
+elif not lessons.render_banner():  # a lesson's banner heads the page; without one, the page's title
+    st.container(key="page_title").subheader("Neuron Playground · see a neuron learn", anchor=False)
 state.render_notices()
 board.render_new_key()
 
@@ -63,12 +62,17 @@ if board.joined():
 
 exp = state.experiment_or_message(current)
 reference = state.reference_for(exp) if exp is not None else None
-if exp is not None:
-    summary.render(exp, reference)
-board.render_send(exp, current)
 labels = list(TRAINING_VIEWS) + list(STANDALONE_VIEWS)
 if board.joined() and classroom.presenting():  # a projector with a class opens on its board
     labels.insert(0, labels.pop(labels.index(board.VIEW)))
+# On the projector's class board the room needs the board: the teacher's own run folds away above it.
+own_run = st.expander("Your own run: its equation, scores and “Send”", icon=":material/person:") \
+    if board.joined() and classroom.presenting() and classroom.open_view(labels[0]) == board.VIEW \
+    else st.container(key="summary")
+with own_run:
+    if exp is not None:
+        summary.render(exp, reference)
+    board.render_send(exp, current)
 for label, tab in zip(labels, st.tabs(labels, key="view", on_change="rerun", bind="query-params")):
     if not tab.open:
         continue  # lazy tabs: a hidden view builds nothing

@@ -2,7 +2,7 @@
 simple peer page (benchmarks/peer_app.py: two st.plotly_chart charts, one animated, a slider, a select).
 
     python benchmarks/bench_page.py [--app app.py] [--before OLD/app.py] [--slider "Learning rate"] [--repeats 5]
-                                    [--network QUERY | --network ""]
+                                    [--network QUERY | --network ""] [--phone]
 
 In one run, serves the three pages at once (each on its own free port) and measures in Debian's
 chromium, with the helpers of tests/browser.py, interleaving the pages so that load from other
@@ -26,6 +26,11 @@ processes on the machine hits them alike:
 ``--before OLD/app.py`` measures another version of the page in the same run (column "before", with
 the target's actions), for before/after numbers: e.g. ``git archive <commit> | tar -x -C /tmp/old``.
 
+``--phone`` measures instead on a phone (tests/browser.PHONE: 390×844, touch) whose CPU Chromium slows 4×
+(``Emulation.setCPUThrottlingRate``): a learning-rate change (the median of --repeats, against the minimal page's
+on the same phone) and ▶ Play's frame rate on Fit & landscape (frames drawn per second while it plays the whole
+animation, against the 12.5 a second its 80 ms frames ask for), for the target and --before.
+
 Targets (ratios to the minimal page): learning-rate change <= 2x; next step, set-weights slider, 3-D
 toggle <= 1.5x; first render warm <= 1.3x, cold <= 2x; every figure <= 300 KB. Timings are in-page
 (performance.now()), so Playwright's round trips are not counted. ``--strict`` exits 1 when a target
@@ -48,6 +53,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.browser import (  # noqa: E402 - needs the repository root on sys.path first
+    PAGE_CHART_SELECTOR,
+    PHONE,
     all_charts_redrawn,
     browser,
     browser_available,
@@ -350,6 +357,59 @@ def report(results: list[Result], judged: tuple[str, ...] = ("target",)) -> bool
     return ok
 
 
+PHONE_THROTTLE = 4  # Chromium's CPU slow-down: a mid-range phone against this machine's cores
+# Frame times of ▶ Play: every plotly_animatingframe event, in page time (ms).
+PLAY_FRAMES_JS = f"""() => new Promise((done) => {{
+  const gd = document.querySelector('{PAGE_CHART_SELECTOR}.js-plotly-plot'), times = [];
+  const steps = gd._fullLayout.sliders[0].steps.length;
+  gd.on('plotly_animatingframe', () => times.push(performance.now()));
+  gd.querySelector('.updatemenu-button').dispatchEvent(new MouseEvent('click', {{bubbles: true}}));
+  const started = performance.now();
+  const poll = () => (times.length >= steps || performance.now() - started > 60000 ? done({{times, steps}})
+                      : setTimeout(poll, 100));
+  poll();
+}})"""
+
+
+def _phone_page(b, url: str, timeout: float):
+    """A fresh phone page of ``url`` with its CPU slowed PHONE_THROTTLE times, idle with its charts drawn."""
+    def throttle(page) -> None:
+        page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": PHONE_THROTTLE})
+    return new_page(b, url, timeout=timeout, before_goto=throttle, **PHONE)
+
+
+def measure_phone(b, apps: dict[str, Path], repeats: int, timeout: float) -> None:
+    """Print the phone's learning-rate change (median seconds, ratio to the minimal page) and Play's frame rate."""
+    rows = {}
+    with contextlib.ExitStack() as stack:
+        urls = {name: stack.enter_context(serve(app, timeout=timeout)) for name, app in apps.items()}
+        pages = {name: _phone_page(b, url, timeout)[0] for name, url in urls.items()}
+        sliders = {name: Slider(page, "Learning rate", 2 * repeats + 1) for name, page in pages.items()}
+        for slider in sliders.values():
+            slider.press(timeout)  # warm-up
+        times = {name: [] for name in pages}
+        for i in range(repeats):
+            for name in _abba(i, list(pages)):
+                times[name].append(sliders[name].press(timeout))
+        for name, page in pages.items():
+            rows[name] = {"learning-rate change": statistics.median(times[name])}
+            if name != "minimal":
+                page.locator(f"{PAGE_CHART_SELECTOR}.js-plotly-plot").first.scroll_into_view_if_needed()
+                played = page.evaluate(PLAY_FRAMES_JS)
+                frames = played["times"]
+                rows[name]["frames"] = f"{len(frames)} of {played['steps']}"
+                rows[name]["Play frames/s"] = ((len(frames) - 1) / ((frames[-1] - frames[0]) / 1000)
+                                               if len(frames) > 1 else float("nan"))
+            page.context.close()
+    minimal = rows["minimal"]["learning-rate change"]
+    print(f"phone: {PHONE['viewport'][0]}x{PHONE['viewport'][1]}, CPU throttled {PHONE_THROTTLE}x, {repeats} repeats")
+    for name, row in rows.items():
+        change = row["learning-rate change"]
+        play = (f"; Play {row['Play frames/s']:.1f} frames/s ({row['frames']} frames, 12.5/s asked)"
+                if "frames" in row else "")
+        print(f"  {name:8} learning-rate change {change:.2f} s ({_ratio_text(_ratio(change, minimal))} minimal){play}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--app", default="app.py", help="target app, relative to the repository root")
@@ -362,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--network", default=NETWORK_VIEW, help="query of the target's Network-tab page measured "
                         "as the column 'network' (empty: not measured)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--phone", action="store_true", help=f"measure on a phone, CPU {PHONE_THROTTLE}x slower")
     args = parser.parse_args(argv)
 
     if not browser_available():
@@ -373,6 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     viewport = tuple(int(v) for v in args.viewport.lower().split("x"))
     repeats = max(1, args.repeats)
 
+    if args.phone:
+        apps = {"minimal": MINIMAL_APP, **({"before": Path(args.before).resolve()} if args.before else {}),
+                "target": target_app}
+        with browser() as b:
+            measure_phone(b, apps, repeats, args.timeout)
+        return 0
     with browser() as b:
         apps = {"minimal": MINIMAL_APP, "peer": PEER_APP}
         if args.before:

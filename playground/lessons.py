@@ -61,7 +61,7 @@ LESSONS: dict[str, Lesson] = {lesson.id: lesson for lesson in (
              "learning_rate": 0.6, "batch_size": 32, "epochs": 30, "seed": 1},
             "Fit & landscape",
             "The neuron computes ŷ = w·x + b: its **weight is the slope** and its **bias the intercept**. "
-            "Compare them with the exact least-squares line (green, dashed) under the equation above. "
+            "Compare them with the exact least-squares line (violet, dashed) under the equation above. "
             "Press ▶ Play to watch Adam walk down the loss valley on the right.",
             "The notebook asked how the learning rate matters. Set it to 0.001: after 30 epochs, how far is the "
             "neuron from the exact answer, and after 500? Then switch the optimizer to SGD and try 0.6, then 1.5: "

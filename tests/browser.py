@@ -54,6 +54,8 @@ PAGE_CHART_SELECTOR = '[data-testid="playgroundChart"]'
 # element, not the div) or for st.plotly_chart (the reference pages of benchmarks/).
 CHART_SELECTOR = '[data-testid="stBidiComponentRegular"], [data-testid="stPlotlyChart"]'
 DRAWN_SELECTOR = ".js-plotly-plot .main-svg"
+# A phone (as Playwright's "iPhone 13": 390×844 CSS px, touch, mobile layout): pass as new_page(..., **PHONE).
+PHONE = {"viewport": (390, 844), "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 # Injected before any page script runs (``context.add_init_script``). Keeps, in page time (ms):
 #   window.__scriptStates  [state, t, source] for every transition of data-test-script-state on stApp
@@ -317,15 +319,17 @@ def new_page(
     viewport: tuple[int, int] = (1280, 720),
     timeout: float = 60.0,
     before_goto: Callable[[Any], None] | None = None,
+    **context_options: Any,
 ) -> tuple[Any, list[str]]:
     """Open ``url`` in a fresh context, wait for the first script run to finish with every chart drawn.
 
     Returns ``(page, errors)``: ``errors`` collects console errors and uncaught page errors for the
     page's lifetime (also at ``page.console_errors``). ``page.first_render_s`` is navigation start →
     idle with every chart drawn, measured in the page. ``before_goto(page)`` runs before navigating
-    (e.g. :func:`watch_plotly_payloads`). Close with ``page.context.close()``.
+    (e.g. :func:`watch_plotly_payloads`). ``context_options`` go to ``browser.new_context`` (e.g. :data:`PHONE`, or
+    ``color_scheme="dark"``). Close with ``page.context.close()``.
     """
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]})
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, **context_options)
     context.add_init_script(_INIT_SCRIPT)
     page = context.new_page()
     errors: list[str] = []

@@ -103,7 +103,10 @@ CONTROLS = {
 
 
 def _pick(page, label: str, option: str):
-    page.get_by_role("combobox", name=label).click()
+    box = page.get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()  # under the chart: a click's own scrolling would close the list it opens
+    page.wait_for_timeout(300)
+    box.click()
     return click_and_wait(page, page.get_by_role("option", name=option, exact=True), timeout=60)
 
 

@@ -26,6 +26,7 @@ from playground.sections.training_views import fit_and_landscape_figure
 from playground.settings import Settings
 from tests.browser import (
     PAGE_CHART_SELECTOR,
+    PHONE,
     ROOT,
     browser,
     new_page,
@@ -226,6 +227,28 @@ def test_playing_draws_the_frame_shown(site, query):
         graph.scroll_into_view_if_needed()
         animated = [p["figure"] for p in payloads[0] if p["frames"]]
         assert animated, "no animated figure was sent"
+        play_and_check(page, graph, animated[-1])
+        assert [e for e in errors if e != PAUSE_REJECTION] == [] and len(errors) <= 2
+    finally:
+        page.context.close()
+
+
+STACKED = {"2-D classes": "lesson=nonlinear", "Network, 2-D classes": KINDS["Network, 2-D classes"]}
+
+
+@pytest.mark.parametrize("query", STACKED.values(), ids=STACKED.keys())
+def test_stacked_panels_on_a_phone_play_the_frame_shown(site, query):
+    """On a phone the panels stack (one above the other): still one animation that draws every frame it shows."""
+    url, b = site
+    payloads = []
+    page, errors = new_page(b, f"{url}/?{query}", before_goto=lambda p: payloads.append(watch_plotly_payloads(p)),
+                            **PHONE)
+    try:
+        graph = page.locator(f"{PAGE_CHART_SELECTOR}.js-plotly-plot").first
+        graph.scroll_into_view_if_needed()
+        domains = graph.evaluate("gd => [gd._fullLayout.yaxis.domain, gd._fullLayout.yaxis2.domain]")
+        assert domains[1][1] < domains[0][0]  # stacked: the second panel under the first
+        animated = [p["figure"] for p in payloads[0] if p["frames"]]
         play_and_check(page, graph, animated[-1])
         assert [e for e in errors if e != PAUSE_REJECTION] == [] and len(errors) <= 2
     finally:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from playground.sections.classroom import SHARE_LABEL, qr_png
 from playground.settings import Settings
-from tests.page import assert_clean
+from tests.page import assert_clean, shown
 
 
 def shared_link(at) -> str:
@@ -45,4 +45,32 @@ def test_the_qr_code_is_the_share_link(app):
     link = shared_link(at)
     expected = np.array(segno.make(link, error="m").matrix, dtype=bool)
     assert np.array_equal(modules(qr_png(link)), expected)
-    assert len(at.get("image")) >= 2  # the sidebar's and the presenter's (in the main area)
+    assert len(at.get("image")) == 1  # the sidebar's: the projector's opens on demand, full screen
+
+
+def test_the_student_link_opens_a_student_page_on_the_view_shown_with_the_lesson_and_the_class(app):
+    at = app(lesson="nonlinear:2", presenter="true", **{"class": "room-9"})
+    assert_clean(at)
+    params = dict(parse_qsl(urlsplit(shared_link(at)).query))
+    assert "presenter" not in params  # a phone gets the student page, not the projector's
+    assert params["view"] == "Fit & landscape" and params["lesson"] == "nonlinear:2" and params["class"] == "room-9"
+    at.session_state["view"] = "Network"  # the viewer changes tab: the link follows
+    at.run()
+    params = dict(parse_qsl(urlsplit(shared_link(at)).query))
+    assert params["view"] == "Network"
+    caption = shown(" ".join(c.value for c in at.sidebar.caption))
+    assert ("Opens the student page (not presenter mode) with the Network view, lesson “Beyond a straight line” "
+            "part 2, these settings and class room-9's board joined.") in caption
+
+
+def test_the_full_screen_qr_code_has_modules_of_eight_pixels_or_more(app):
+    at = app(lesson="nonlinear:2", presenter="true", **{"class": "room-9"})
+    at.button(key="qr_full_screen").click().run()
+    assert_clean(at)
+    link = shared_link(at)
+    size = np.array(segno.make(link, error="m").matrix).shape[0] + 4  # modules with the quiet zone
+    pngs = [Image.open(io.BytesIO(base64.b64decode(image.proto.imgs[0].url.split(",", 1)[1])))
+            for image in at.get("image")]
+    sidebar, full = sorted(png.width / size for png in pngs)  # px a module
+    assert sidebar == 6 and full >= 8
+    assert any("Opens the student page (not presenter mode)" in shown(c.value) for c in at.caption)

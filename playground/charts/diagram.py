@@ -387,8 +387,9 @@ def _hover(traces: _Traces, weights, biases, columns: list[_Column], half: int, 
 def _labels(columns: list[_Column], half: int, block: bool) -> tuple[list[dict], float]:
     """Column titles above the tallest column, input names left of the inputs; and the top of the titles."""
     top = max(int(column.y.max()) for column in columns) + half + 6
+    # The page's font (presenter mode enlarges it); named "row", plot.js makes it smaller where titles would touch.
     notes = [{"x": column.x, "y": top, "text": column.title, "showarrow": False, "yanchor": "bottom",
-              "xanchor": "center"} for column in columns]  # the page's font: presenter mode enlarges it
+              "xanchor": "center", "name": "row"} for column in columns]
     inputs = columns[0]
     for name, cy in zip(inputs.names, [MIDDLE] if block else inputs.y):
         shown = name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"

@@ -176,9 +176,12 @@ def _plane_panel(exp, frames, show_validation) -> Panel:
                                   marker_line=edge))
     return Panel(
         traces=traces,
-        # no grid lines: they would be drawn over the shading (an image lies under the grid)
-        xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1, "showgrid": False, "zeroline": False},
-        yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2, "showgrid": False, "zeroline": False},
+        # no grid lines: they would be drawn over the shading (an image lies under the grid); drawn to scale (as many
+        # px per unit on x1 as on x2: a circle is round), the panel narrowing or shortening to keep it so
+        xaxis={"title": {"text": _x_label(exp, 0)}, "range": r1, "showgrid": False, "zeroline": False,
+               "constrain": "domain"},
+        yaxis={"title": {"text": _x_label(exp, 1)}, "range": r2, "showgrid": False, "zeroline": False,
+               "scaleanchor": "x", "scaleratio": 1, "constrain": "domain"},
         animated=animated,
         frames=frame_updates,
         images=[image],

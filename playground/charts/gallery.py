@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine import ACTIVATIONS
 from ..settings import ACTIVATION_LABELS as LABELS
+from .panels import stack_arrangement
 from .style import SERIES, base_layout
 
 Z_MIN, Z_MAX = -6.0, 6.0
@@ -18,6 +19,11 @@ GRID_POINTS = 241  # step 0.05, with z = 0 on the grid
 LOW_GRADIENT = 0.05
 ALL = "all"
 SHADE = "rgba(214,39,40,0.13)"
+SLOPE_TITLE = "<b>slope g′(z)</b>: what backpropagation multiplies by"
+SLOPE_TITLE_SHORT = "<b>slope g′(z)</b>: backpropagation's factor"  # on a phone, where the panels stack
+STACK_GAP_PX = 110  # between the stacked panels: the upper one's ticks and axis title, the lower one's title
+STACK_BOTTOM_PX = 160  # under the stacked panels: the lower one's ticks and axis title, three rows of legend
+STACK_BELOW_PX = 620  # narrower, the two panels stack: side by side each plot would be under 220 px wide
 STALL_TEXT = {
     "sigmoid": "gradient ≈ 0:<br>learning stalls",
     "tanh": "gradient ≈ 0:<br>learning stalls",
@@ -101,9 +107,9 @@ def gallery_figure(highlight: str = ALL, threshold: float = LOW_GRADIENT) -> dic
     shapes = [{"type": "line", "xref": "x2", "yref": "y2", "x0": Z_MIN, "x1": Z_MAX, "y0": threshold,
                "y1": threshold, "line": {"color": "#7f7f7f", "width": 1, "dash": "dot"}}]
     annotations = [
-        {"text": "<b>activation g(z)</b>", "xref": "x domain", "yref": "paper", "x": 0.0, "y": 1.0,
+        {"text": "<b>activation g(z)</b>", "xref": "x domain", "yref": "y domain", "x": 0.0, "y": 1.0,
          "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 14}},
-        {"text": "<b>slope g′(z)</b>: what backpropagation multiplies by", "xref": "x2 domain", "yref": "paper",
+        {"text": SLOPE_TITLE, "xref": "x2 domain", "yref": "y2 domain",
          "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom", "showarrow": False, "font": {"size": 14}},
         {"text": f"g′ = {threshold:g}", "xref": "x2", "yref": "y2", "x": Z_MAX, "y": threshold, "xanchor": "right",
          "yanchor": "bottom", "showarrow": False, "font": {"size": 11, "color": "#7f7f7f"}},
@@ -113,13 +119,15 @@ def gallery_figure(highlight: str = ALL, threshold: float = LOW_GRADIENT) -> dic
         slope = curves(z)[shaded][1]
         for z0, z1 in low_gradient_regions(z, slope, threshold):
             for axis in ("x", "x2"):
-                shapes.append({"type": "rect", "xref": axis, "yref": "paper", "x0": z0, "x1": z1, "y0": 0, "y1": 1,
+                shapes.append({"type": "rect", "xref": axis, "yref": f"y{axis[1:]} domain", "x0": z0, "x1": z1,
+                               "y0": 0, "y1": 1,
                                "fillcolor": SHADE, "line": {"width": 0}, "layer": "below"})
             annotations.append({"text": STALL_TEXT[shaded], "xref": "x2", "yref": "y2", "x": (z0 + z1) / 2,
                                 "y": 0.62, "showarrow": False, "font": {"size": 12, "color": "#d62728"}})
     layout = base_layout(height=460)
-    layout["margin"] = {"l": 50, "r": 20, "t": 80, "b": 50}
-    layout["legend"] = {"orientation": "h", "y": 1.12, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}
+    layout["margin"] = {"l": 50, "r": 20, "t": 60, "b": 100}  # on top: the mode bar's band, then the panel titles
+    # under the panels: above them stand the panels' titles, which a legend wrapping onto rows would run into
+    layout["legend"] = {**layout["legend"], "y": 0.0, "yanchor": "bottom"}
     layout["hovermode"] = "x unified"
     layout.update({
         "xaxis": {"domain": [0.0, 0.46], "range": [Z_MIN, Z_MAX], "title": {"text": "z = w·x + b"},
@@ -131,4 +139,9 @@ def gallery_figure(highlight: str = ALL, threshold: float = LOW_GRADIENT) -> dic
         "shapes": shapes,
         "annotations": annotations,
     })
+    # on a phone: the activations above the slopes, the legend's rows (up to three) under them
+    roomy = {**layout, "margin": {**layout["margin"], "b": STACK_BOTTOM_PX}}
+    stack = stack_arrangement(roomy, 2, data, gap_px=STACK_GAP_PX)
+    stack["layout"].update(annotations=[{}, {"text": SLOPE_TITLE_SHORT}], margin={"b": STACK_BOTTOM_PX})
+    layout["meta"] = {"stack": {**stack, "below_px": STACK_BELOW_PX}}
     return {"data": data, "layout": layout}

@@ -251,7 +251,6 @@ def handset_figure(x: np.ndarray, y: np.ndarray, w: float, b: float, activation:
                        "zeroline": True}
     layout["shapes"] = shapes
     layout["annotations"] = annotations
-    layout["legend"] = {"orientation": "h", "y": 1.08, "yanchor": "bottom", "x": 0.0, "xanchor": "left"}
     return {"data": data, "layout": layout}
 
 

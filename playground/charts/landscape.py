@@ -221,7 +221,8 @@ def landscape_panel(ls: LandscapeSlice, frames: np.ndarray) -> Panel:
         # The colour bar, and the hover read-out of the loss under the image (points drawn as nothing): scatter
         # traces, which plotly.js keeps drawing while the animation plays (it drops the others, see panels.py).
         colorbar_carrier("loss scale", {"colorscale": "Viridis", "cmin": lo, "cmax": hi,
-                                        "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8}}),
+                                        "colorbar": {"title": {"text": f"log₁₀({ls.quantity})", "side": "right"},
+                                                     "len": 0.8}}),
         {"type": "scatter", "mode": "none", "name": "loss", "showlegend": False,
          "x": compact(lattice_u.ravel(), 4), "y": compact(lattice_v.ravel(), 4),  # as the read-out shows them
          "customdata": compact(log_loss(ls.loss)[::3, ::3].ravel(), 4),

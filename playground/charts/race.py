@@ -17,7 +17,9 @@ from .landscape import MAX_PATH_POINTS, LandscapeSlice, compute_slice, log_loss,
 from .style import EXACT, MARKER_EDGE, base_layout, compact, log_ticks
 
 # Okabe & Ito's colour-blind-safe palette, one colour per optimizer, on every race chart.
-RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#009E73", "adam": "#CC79A7"}
+# Apart under deuteranopia, protanopia and tritanopia too (tests/test_colours.py): Okabe and Ito's blue and vermillion,
+# a light teal and a wine red (their bluish green and reddish purple became one grey under deuteranopia).
+RACE_COLORS = {"sgd": "#0072B2", "momentum": "#D55E00", "rmsprop": "#33BBAA", "adam": "#882255"}
 END_SYMBOLS = {"sgd": "circle", "momentum": "diamond", "rmsprop": "hexagon", "adam": "triangle-up"}
 HALO = "rgba(255,255,255,0.85)"  # drawn under each path so that it stands out on dark and light loss alike
 PATH_WIDTHS = (7.0, 5.0, 3.2, 1.6)  # the racers' paths, in drawing order: each drawn over the last and narrower, so
@@ -54,7 +56,7 @@ def race_landscape_figure(race: Race, ls: LandscapeSlice, u: int, v: int) -> dic
         "type": "contour", "name": "loss", "x": compact(ls.u_values), "y": compact(ls.v_values),
         "z": compact(log_loss(ls.loss), 4), "colorscale": "Viridis", "showlegend": False,
         "contours": {"coloring": "heatmap", "showlines": True}, "line": {"width": 0.5, "color": "rgba(0,0,0,0.25)"},
-        "ncontours": 25, "colorbar": {"title": {"text": f"log₁₀({ls.quantity})"}, "len": 0.8},
+        "ncontours": 25, "colorbar": {"title": {"text": f"log₁₀({ls.quantity})", "side": "right"}, "len": 0.8},
         "hovertemplate": f"{ls.u_text}=%{{x:.4g}}<br>{ls.v_text}=%{{y:.4g}}<br>log₁₀({ls.quantity})=%{{z:.3f}}"
                          "<extra></extra>",
     }]

@@ -17,7 +17,7 @@ TRAIN = "#1f77b4"  # blue
 VALIDATION = "#ff7f0e"  # orange
 ALL_POINTS = "#8c8c8c"  # grey: every point of a dataset, where no train/validation split applies (set weights by hand)
 NEURON = "#d62728"  # red: the neuron's current prediction
-EXACT = "#2ca02c"  # green: the closed-form answer
+EXACT = "#9944ff"  # violet: the closed-form answer (apart from the neuron's red under every colour blindness)
 PATH = "#ff4b4b"
 MARKER_EDGE = "#111111"
 BOUNDARY = "#4d4d4d"  # the decision boundary (P = 0.5): dark on the pale shading, still seen in a dark legend
@@ -113,6 +113,7 @@ def padded_range(values, pad: float = 0.08) -> list[float]:
 DEFAULT_FONT_PX = 12  # plotly.js's text size, which the chart layouts are spaced for
 CONTROLS_BELOW_PX = 62  # the slider's read-out starts this far below the plot area: under the axis titles
 CONTROLS_MARGIN_PX = 150  # bottom margin that holds the axis titles, the read-out, the slider and its labels
+SLIDER_END_PX = 48  # the slider's rail ends this far left of where it would: half a step label ("epoch 29 · step 85")
 
 
 def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, duration_ms: int = 80) -> dict:
@@ -135,7 +136,7 @@ def animation_controls(labels: list[str], redraw: bool, plot_height_px: float, d
         "sliders": [{
             "active": len(labels) - 1, "x": 0.16, "len": 0.84, "y": below, "yanchor": "top",
             "currentvalue": {"prefix": "", "visible": True, "xanchor": "right", "font": {"size": 14}},
-            "pad": {"t": 0},
+            "pad": {"t": 0, "r": SLIDER_END_PX},  # the last step's label, centred on its tick, stays in the figure
             "steps": [{"label": label, "method": "animate",
                        "args": [[label], {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate",
                                           "transition": {"duration": 0}}]} for label in labels],
@@ -168,11 +169,14 @@ def _tick_text(value: float) -> str:
     return f"{value:.0e}".replace("e-0", "e-").replace("e+0", "e").replace("e+", "e")
 
 
-def for_projector(figure: dict, font_px: int) -> dict:
+def for_projector(figure: dict, font_px: int, max_height: int | None = None) -> dict:
     """The figure with its text at `font_px` (axis titles, ticks, legend, colour bars, slider read-out) and room
-    above the plot for a legend of bigger entries: readable from the back of a room."""
+    above the plot for a legend of bigger entries: readable from the back of a room; at most `max_height` px tall
+    (so that the whole chart, Play included, is on a projector's first screen), the plot area giving up the room.
+    A projector is wide: its panels stay side by side (no stacked arrangement)."""
     size = {"size": font_px}
     layout = {**figure["layout"], "font": {**figure["layout"].get("font", {}), **size}}
+    layout.pop("meta", None)
     for name, axis in figure["layout"].items():  # Streamlit's chart theme sets axis fonts of its own
         if name.startswith(("xaxis", "yaxis")):
             title = axis.get("title", {})
@@ -186,6 +190,8 @@ def for_projector(figure: dict, font_px: int) -> dict:
         layout["margin"]["b"] = round(margin.get("b", 60) * scale)
         layout["height"] = figure["layout"]["height"] + layout["margin"]["t"] - margin.get("t", 50) \
             + layout["margin"]["b"] - margin.get("b", 60)
+        if max_height:
+            layout["height"] = min(layout["height"], max_height)
         new_plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
 
         def lower(item: dict) -> dict:
@@ -194,6 +200,8 @@ def for_projector(figure: dict, font_px: int) -> dict:
         layout["sliders"] = [{**lower(s), "currentvalue": {**s.get("currentvalue", {}), "font": size}}
                              for s in layout["sliders"]]
         layout["updatemenus"] = [lower(menu) for menu in layout.get("updatemenus", [])]
+    elif max_height:
+        layout["height"] = min(layout.get("height", 450), max_height)
     data = [_colorbar_font(trace, size) for trace in figure["data"]]
     return {**figure, "data": data, "layout": legend_under_title(layout)}
 
@@ -209,14 +217,19 @@ def _colorbar_font(trace: dict, size: dict) -> dict:
 
 
 TITLE_ROOM_PX = 44  # from the top of a titled figure to its legend: the title's line and a gap
+MODEBAR_ROOM_PX = 30  # from the top of an untitled figure to its legend: the mode bar's band (top right, on hover)
 
 
 def legend_under_title(layout: dict) -> dict:
-    """A titled layout with its title at the figure's top and its legend just under it, both placed in the figure's
-    own coordinates (`layout["height"]` px): a legend that wraps onto more rows on a narrow screen pushes the plot
-    down (plotly.js widens the top margin) instead of running into the title. Untitled layouts are left as they are."""
+    """A layout with its title at the figure's top and its legend just under it, both placed in the figure's own
+    coordinates (`layout["height"]` px): a legend that wraps onto more rows on a narrow screen pushes the plot down
+    (plotly.js widens the top margin) instead of running into the title. Untitled, a legend placed in the figure's
+    coordinates (base_layout's) starts under the band of the mode bar. Other layouts are left as they are."""
     title = layout.get("title") or {}
     if not title.get("text"):
+        legend = layout.get("legend") or {}
+        if legend.get("yref") == "container" and legend.get("yanchor") == "top":
+            layout["legend"] = {**legend, "y": 1.0 - MODEBAR_ROOM_PX / layout["height"]}
         return layout
     layout["title"] = {**title, "yref": "container", "y": 1.0, "yanchor": "top", "pad": {"t": 12}}
     layout["legend"] = {**layout.get("legend", {}), "yref": "container", "y": 1.0 - TITLE_ROOM_PX / layout["height"],
@@ -225,11 +238,12 @@ def legend_under_title(layout: dict) -> dict:
 
 
 def base_layout(title: str = "", height: int = 460) -> dict:
-    """Margins, legend and height shared by the page's figures."""
+    """Margins, legend and height shared by the page's figures: the legend from the left, under the title or the mode
+    bar's band, so that neither lies over it."""
     return legend_under_title({
         "title": {"text": title, "x": 0.0, "xanchor": "left"},
         "height": height,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 60},
-        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1.0, "xanchor": "right"},
+        "legend": {"orientation": "h", "yref": "container", "y": 1.0, "yanchor": "top", "x": 0.0, "xanchor": "left"},
         "hovermode": "closest",
     })

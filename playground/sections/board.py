@@ -203,12 +203,12 @@ def _table(code: str, version: tuple[int, int]) -> pd.DataFrame:
 
 
 def render(exp: Experiment | None, reference) -> None:
-    """The board view: the teacher's controls, then the live board."""
+    """The board view: the live board first (what the room looks at), then the teacher's controls."""
     code = joined()
     if not code:
         return
-    _teacher_controls(code)
     _live(code)
+    _teacher_controls(code)
 
 
 def _teacher_controls(code: str) -> None:
@@ -273,6 +273,7 @@ def _live(code: str) -> None:
     if table.empty:
         st.info(board.finding(table, board.MEASURES["val_loss"]), icon=":material/groups:")
         return
+    first = st.container()  # the reading and the chart first, the dataset and score pickers under them
     datasets = table["dataset"].value_counts()
     labels = FIELDS["dataset"].metadata["options"]
     dataset = st.selectbox("Dataset", list(datasets.index), key="board_dataset",
@@ -282,10 +283,11 @@ def _live(code: str) -> None:
     measure_name = st.selectbox("Score", measures, key="board_measure",
                                 format_func=lambda m: board.MEASURES[m].label) if len(measures) > 1 else measures[0]
     measure, view = board.MEASURES[measure_name], _view(code, version, dataset, measure_name)
-    st.markdown(f"**{markdown_literal(view.finding)}**")
-    plot.show(view.figure, key="board")
-    st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
-               "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
+    with first:
+        st.markdown(f"**{markdown_literal(view.finding)}**")
+        plot.show(view.figure, key="board")
+        st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
+                   "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
     if not view.best.empty:
         st.markdown(f"**The best runs** by {measure.label} (exploded runs left out)")
         shown = view.best.assign(link=view.best["link"].map(classroom.page_link))

@@ -122,7 +122,7 @@ def _render_comparison(exp: Experiment, reference) -> None:
     never = (f" {int(still.sum())} input(s) never change in the training data, so their weight makes no difference to "
              "the loss of its own: the exact answer shows 0 for them" + (", and the neuron keeps its starting weight "
              "(with x = 0 their gradient is 0)." if zero else ".") if still.any() else "")
-    st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; green: the exact optimum ({how}). "
+    st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; violet: the exact optimum ({how}). "
                f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}{never}")
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from ..lessons import LESSONS, lesson_part, parse_lesson_flag
@@ -74,11 +76,26 @@ def sentence(title: str) -> str:
     return title if title[-1:] in ".?!:" else f"{title}."
 
 
-def render_banner(compact: bool = False) -> None:
-    """The current lesson's text and its parts, above the charts; `compact` folds it into one line (projector)."""
+SENTENCE_END = re.compile(r"(?<=[.?!])\s+(?=[A-Z(▶“\"*])")
+
+
+def first_sentence(text: str) -> tuple[str, str]:
+    """(the first sentence of a lesson's Markdown text, the rest): split where a sentence ends and the next begins,
+    never inside **bold** (an odd count of ** before the split)."""
+    for match in SENTENCE_END.finditer(text):
+        head = text[: match.start()]
+        if head.count("**") % 2 == 0 and head.count("`") % 2 == 0:
+            return head, text[match.end():]
+    return text, ""
+
+
+def render_banner(compact: bool = False) -> bool:
+    """The current lesson's title, its parts and its text above the charts, folded to the part's first sentence
+    with "more" (so that the chart stays on the first screen); `compact` folds it all into one line (projector).
+    Whether a lesson is open (and so shown)."""
     current = st.session_state.get("lesson")
     if not current:
-        return
+        return False
     lesson = LESSONS[current[0]]
     part = lesson.parts[current[1]]
     if compact:
@@ -86,16 +103,27 @@ def render_banner(compact: bool = False) -> None:
         box = st.expander(f"**Lesson: {lesson.title}**{where} — {part.title} (open to read it)",
                           icon=":material/school:")
     else:
-        box = st.container(border=True)
+        box = st.container(border=True, key="lesson")
     with box:
-        if not compact:
-            st.markdown(f"#### Lesson: {lesson.title}")
-        st.caption(lesson.source[:1].upper() + lesson.source[1:])
+        source = lesson.source[:1].upper() + lesson.source[1:]
+        if compact:
+            st.caption(source)
+        else:  # the lesson's name, then where it comes from (a phone leaves that out)
+            st.markdown(f"**Lesson: {lesson.title}** <span class='lesson-source'>· {source}</span>",
+                        unsafe_allow_html=True)
         if len(lesson.parts) > 1:
-            columns = st.columns(len(lesson.parts))
+            columns = st.container(key="lesson_parts").columns(len(lesson.parts))
             for index, (column, each) in enumerate(zip(columns, lesson.parts)):
-                column.button(f"Part {index + 1}: {each.title}", key=f"lesson_part_{index}",
+                column.button(f"Part {index + 1}", key=f"lesson_part_{index}", help=each.title,
                               type="primary" if index == current[1] else "secondary",
                               on_click=open_lesson, args=(lesson.id, index), width="stretch")
-        st.markdown(f"**{sentence(part.title)}** {part.look_at}")
-        st.markdown(f"**Try this:** {part.question}")
+        if compact:
+            st.markdown(f"**{sentence(part.title)}** {part.look_at}")
+            st.markdown(f"**Try this:** {part.question}")
+            return True
+        first, rest = first_sentence(part.look_at)
+        with st.expander(f"**{sentence(part.title)}** {first} *(more)*", key=f"lesson_more_{lesson.id}_{current[1]}"):
+            if rest:
+                st.markdown(rest)
+            st.markdown(f"**Try this:** {part.question}")
+    return True

@@ -51,7 +51,7 @@ _mount = st.components.v2.component(COMPONENT_NAME, js=_script(), isolate_styles
 
 def show(figure: dict, key: str) -> None:
     """Draw a dict figure across the container's width, redrawn in place when it changes (with projector-sized
-    text in presenter mode)."""
+    text in presenter mode, and short enough to be whole on the projector's first screen)."""
     if classroom.presenting():
-        figure = for_projector(figure, classroom.PRESENTER_FONT_PX)
+        figure = for_projector(figure, classroom.PRESENTER_FONT_PX, classroom.PRESENTER_CHART_PX)
     _mount(key=key, data=plotly_json.to_json_plotly(figure).encode())

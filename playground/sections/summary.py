@@ -25,6 +25,7 @@ from . import state
 G_LATEX = {"linear": "", "sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\mathrm{ReLU}",
            "leaky_relu": r"\mathrm{LeakyReLU}"}
 MAX_TERMS = 4
+LINE_TERMS = 3  # terms (the bias included) an equation shows on one line; more go onto two
 # What each output activation can produce: a target outside it cannot be reached.
 OUTPUT_RANGE = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf)}
 
@@ -45,10 +46,16 @@ def equation_latex(exp: Experiment, frame: int = -1) -> str:
     terms = [rf"{latex_number(wj)}\,{name}" for wj, name in zip(w[:MAX_TERMS], inputs)]
     if k > MAX_TERMS:
         terms.append(rf"\dots\ ({k - MAX_TERMS}\text{{ more}})")
-    inner = " + ".join(terms) + f" + {latex_number(b)}"
-    inner = inner.replace("+ -", "- ")
+    terms.append(latex_number(b))
     g = G_LATEX[h.activation]
-    return rf"\hat y = {g}\left({inner}\right)" if g else rf"\hat y = {inner}"
+    if len(terms) <= LINE_TERMS:
+        inner = " + ".join(terms)
+        equation = rf"\hat y = {g}\left({inner}\right)" if g else rf"\hat y = {inner}"
+    else:  # two lines: one line overflowed its column on every screen (470 px in 368 on a desktop)
+        first, rest = " + ".join(terms[:2]), " + ".join(terms[2:])
+        left, right = (rf"{g}\bigl(", r"\bigr)") if g else ("", "")
+        equation = rf"\begin{{aligned}}\hat y = {left}&{first} \\ &+ {rest}{right}\end{{aligned}}"
+    return equation.replace("+ -", "- ")
 
 
 def score(exp: Experiment, X: np.ndarray, y: np.ndarray, frame: int = -1) -> tuple[str, float] | None:
@@ -100,14 +107,16 @@ def render(exp: Experiment, reference) -> None:
     end = end_state(exp)
     counts = parameter_counts(h.sizes[0], h.sizes[1:-1])
     layers = " → ".join(str(s) for s in h.sizes)
-    st.latex(equation_latex(exp))
+    # The equation beside the scores on a wide screen (one row, so the chart comes sooner); above them on a phone.
+    equation, scores = st.columns([2, 3], vertical_alignment="center")
+    equation.latex(equation_latex(exp))
     original_units = original_units_equation(exp)
-    st.caption(f"Network {layers} · {sum(counts)} trainable parameters "
-               f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
-               + (f" · {original_units}" if original_units else ""))
+    equation.caption(f"Network {layers} · {sum(counts)} trainable parameters "
+                     f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
+                     + (f" · {original_units}" if original_units else ""))
     at = f" at step {end.step}" if h.diverged_at is not None else ""
     penalised = h.regularization != "none"
-    columns = st.columns(4)
+    columns = scores.container(key="scores").columns(4)
     change = readable(end.train_loss - end.start_loss, 3).replace("−", "-")  # Streamlit reads the sign from "-"
     columns[0].metric(f"Train loss ({exp.loss}{', data only' if penalised else ''}){at}", readable(end.train_loss),
                       f"{change} since start", delta_color="inverse")

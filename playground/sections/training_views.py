@@ -73,10 +73,12 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
     """The fit animation and the loss landscape with the optimizer's path, playing together. A fragment: the slice
     pickers and the 3-D switch rerun only this view, on the run the rest of the page shows."""
+    chart = st.container()  # the chart first, its axis pickers (for bigger models) under it
     u, v = slice_choice(exp)
     figure, ls = fit_and_landscape_figure(exp, reference, u, v, show_validation=state.settings().show_validation)
-    plot.show(figure, key="fit_landscape")
-    st.caption(landscape_caption(ls))
+    with chart:
+        plot.show(figure, key="fit_landscape")
+        st.caption(landscape_caption(ls))
     _surface_toggle(ls)
 
 
