@@ -131,12 +131,12 @@ _WS_SPLIT_JS = """
 # the script thread (wall - cpu is time spent waiting: for the GIL, held by the other sessions' scripts
 # and the server's event loop, or for a core). Does nothing if Streamlit's internals differ.
 _SERVER_HOOK = """
-import os, threading, time
+import os, sys, threading, time
 
 def _install():
     path = os.environ.get("BENCH_LOAD_RUNS")
-    if not path:
-        return
+    if not path or "playground.worker" in sys.orig_argv:
+        return  # the server's script runs only (its worker process imports no Streamlit)
     try:
         from streamlit.runtime.scriptrunner import script_runner
         original = script_runner.ScriptRunner._run_script

@@ -47,7 +47,9 @@ ROW_BASE = 40  # per row, on top of its parameters, inputs and neurons (loss, co
 EVAL_SHARE = 3  # a row evaluated after an epoch (forward only) costs 1/3 of a trained one
 RACE_EVAL_SHARE = 12  # a row of the race's full loss (forward only, all rows at once): 1/12 of a trained one
 LANDSCAPE_POINT_UNITS = 20  # one grid point × one row of a landscape evaluated point by point
+READ_UNITS_PER_BYTE = 250  # reading an uploaded CSV file (pandas, every cell checked): ~5 s for 20 MB
 PASS_UNITS = 60_000_000  # one pass over the training rows: at most this (≈ 0.05–0.15 s)
+LONG_UNITS = 250_000_000  # work this long (≈ 0.2–0.6 s) is computed in the page's worker process
 RUN_UNITS = 1_000_000_000  # one training run (≈ 1 s of one core)
 RACE_UNITS = 2_400_000_000  # the optimizer race on top of the run it races
 RACERS = 4
@@ -115,6 +117,11 @@ def training_units(settings: Settings, shape: DataShape) -> int:
     steps = settings.epochs * steps_per_epoch(settings, n_train)
     evaluated = (settings.epochs + 1) * (n_train + n_val)
     return steps * STEP_UNITS * layers + settings.epochs * n_train * per_row + evaluated * per_row // EVAL_SHARE
+
+
+def read_units(n_bytes: int) -> int:
+    """Work units of reading an uploaded file of `n_bytes` bytes into a table."""
+    return n_bytes * READ_UNITS_PER_BYTE
 
 
 def landscape_units(n_train: int) -> int:

@@ -114,6 +114,12 @@ def load_csv(source: str | os.PathLike | BinaryIO) -> Dataset:
     return _dataset_from_table(name, table, features, target, description)
 
 
+def read_upload(upload: bytes, progress=None) -> Dataset:
+    """`load_csv` of an uploaded file's bytes (a job of the page's worker process, playground/worker.py: pandas reads
+    in one go, so there is no `progress` to report)."""
+    return load_csv(io.BytesIO(upload))
+
+
 def _read_source(source: str | os.PathLike | BinaryIO) -> tuple[bytes, str]:
     """The raw bytes of a path or binary file-like, and the name to show for it."""
     if isinstance(source, str | os.PathLike):

@@ -1,13 +1,14 @@
 """From settings to a finished run: data, split, scaling, training and the exact answer beside it.
 
-Pure Python/NumPy/scikit-learn (no Streamlit): the page caches `run_experiment` on its inputs.
+Pure Python/NumPy/scikit-learn (no Streamlit): the page caches `run_experiment` on its inputs. The work that may
+take long (reading an uploaded file, training) goes through a `compute(units, text, job, *args, **kwargs)` the
+caller gives, `here` by default: the page's runs it in its worker process when the work budget counts it as long
+(sections/state.py's `run_long`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -17,9 +18,9 @@ from sklearn.preprocessing import StandardScaler
 from . import budget
 from . import features as input_features
 from .cache import MB, SharedCache
-from .data import CLASSIFICATION, DataError, Dataset, load_csv
+from .data import CLASSIFICATION, DataError, Dataset, read_upload
 from .datasets import DATASETS, UPLOAD, make_dataset
-from .engine import History, TrainingRun
+from .engine import History, TrainingRun, train
 from .reference import Method, method_for
 from .safe_text import quoted, quoted_list
 from .settings import Settings
@@ -70,14 +71,22 @@ class Experiment:
 
     def final_losses(self) -> tuple[float, float | None]:
         """(train, validation) loss of the final recorded parameters: after an explosion, the state before it."""
-        net = self.history.network(-1)
-        with np.errstate(all="ignore"):
-            train = net.loss_value(self.X_train, self.y_train)
-            return train, net.loss_value(self.X_val, self.y_val) if len(self.y_val) else None
+        return self.history.final_losses(self.X_train, self.y_train,
+                                         (self.X_val, self.y_val) if len(self.y_val) else None)
+
+    def training_arguments(self) -> dict:
+        """TrainingRun's keyword arguments that produced `history` (same data, init and batches)."""
+        return training_arguments(self.settings, self.loss, self.X_train, self.y_train, self.X_val, self.y_val)
 
     def training_run(self) -> TrainingRun:
         """A fresh, untrained TrainingRun identical to the one that produced `history` (same init and batches)."""
-        return make_training_run(self.settings, self.loss, self.X_train, self.y_train, self.X_val, self.y_val)
+        return TrainingRun(**self.training_arguments())
+
+
+def here(units: int, text: str, job, *args, **kwargs):
+    """`job(*args, **kwargs)`, computed now in this thread: how this module computes unless its caller says otherwise
+    (`units` of work as the budget counts them, `text` saying what is computed)."""
+    return job(*args, **kwargs)
 
 
 def resolve_loss(settings: Settings, task: str) -> str:
@@ -91,26 +100,21 @@ def resolve_loss(settings: Settings, task: str) -> str:
 # more than its run, so it is read once per file, not on every change of a setting. A table of 200,000 × 50
 # numbers holds ~160 MB as parsed (the table and its feature matrix).
 UPLOADS = SharedCache("uploaded files", 176 * MB)
-_ONE_PARSE_AT_A_TIME = threading.Lock()  # reading a 20 MB file peaks ~330 MB above what it keeps
 
 
-def parsed_upload(upload: bytes) -> Dataset:
-    """An uploaded CSV file read into a Dataset (once per file content, one file at a time); DataError if it is
-    unusable."""
-
-    def parse() -> Dataset:
-        with _ONE_PARSE_AT_A_TIME:
-            return load_csv(io.BytesIO(upload))
-
-    return UPLOADS.get(hashlib.sha256(upload).hexdigest(), parse)
+def parsed_upload(upload: bytes, compute=here) -> Dataset:
+    """An uploaded CSV file read into a Dataset (once per file content); DataError if it is unusable."""
+    return UPLOADS.get(hashlib.sha256(upload).hexdigest(),
+                       lambda: compute(budget.read_units(len(upload)), "Reading the uploaded file…", read_upload,
+                                       upload))
 
 
-def load_dataset(settings: Settings, upload: bytes | None = None) -> Dataset:
+def load_dataset(settings: Settings, upload: bytes | None = None, compute=here) -> Dataset:
     """The dataset the settings name, with the chosen columns; raises DataError for unusable data."""
     if settings.dataset == UPLOAD:
         if upload is None:
             raise DataError("Upload a CSV file in the sidebar to use your own data.")
-        return choose_columns(parsed_upload(upload), settings.features, settings.target)
+        return choose_columns(parsed_upload(upload, compute), settings.features, settings.target)
     data = make_dataset(settings.dataset, settings.n_points, settings.noise, settings.seed, settings.digit_target)
     return choose_columns(data, settings.features, "")
 
@@ -210,10 +214,10 @@ def data_key(settings: Settings, upload: bytes | None = None, rows: int | None =
 PREPARED = SharedCache("prepared data", 48 * MB)
 
 
-def prepare_data(settings: Settings, upload: bytes | None = None) -> PreparedData:
+def prepare_data(settings: Settings, upload: bytes | None = None, compute=here) -> PreparedData:
     """Load, choose columns, keep the rows the work budget allows, split, compute input features and scale as the
     settings say; DataError if unusable."""
-    raw = load_dataset(settings, upload)
+    raw = load_dataset(settings, upload, compute)
     inputs = input_ids(settings, raw)
     n_inputs = len(input_features.names(raw.feature_names, inputs)) if inputs else raw.p
     plan = budget.plan_run(settings, budget.DataShape(raw.n, n_inputs))
@@ -246,11 +250,12 @@ def subsample(data: Dataset, rows: int, seed: int) -> Dataset:
     return replace(data, X=data.X[keep], y=data.y[keep])
 
 
-def make_training_run(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> TrainingRun:
-    """The engine's TrainingRun for these settings and data: the one place settings become engine arguments (and
-    the work budget's frames to record)."""
-    return TrainingRun(
-        X_train, y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
+def training_arguments(settings: Settings, loss: str, X_train, y_train, X_val, y_val) -> dict:
+    """The engine's TrainingRun keyword arguments for these settings and data: the one place settings become engine
+    arguments (and the work budget's frames to record). Only arrays, names and numbers: what the worker process
+    trains from (playground/worker.py)."""
+    return dict(
+        X=X_train, y=y_train, activation=settings.activation, loss=loss, optimizer=settings.optimizer,
         learning_rate=settings.learning_rate, batch_size=settings.batch_size, epochs=settings.epochs,
         shuffle=settings.shuffle, seed=settings.seed, hidden=settings.hidden,
         hidden_activation=settings.hidden_activation, regularization=settings.regularization,
@@ -268,9 +273,9 @@ def input_ids(settings: Settings, raw: Dataset) -> tuple[str, ...]:
     return input_features.usable(chosen, raw.p)
 
 
-def run_experiment(settings: Settings, upload: bytes | None = None, progress=None) -> Experiment:
+def run_experiment(settings: Settings, upload: bytes | None = None, compute=here) -> Experiment:
     """Load, split, compute input features, scale and train as the settings say; DataError for unusable data."""
-    prepared = prepare_data(settings, upload)
+    prepared = prepare_data(settings, upload, compute)
     data, scaler = prepared.dataset, prepared.scaler
     X_train, X_val, y_train, y_val = prepared.X_train, prepared.X_val, prepared.y_train, prepared.y_val
     settings, notices = prepared.plan.settings, list(prepared.plan.notices)
@@ -278,6 +283,7 @@ def run_experiment(settings: Settings, upload: bytes | None = None, progress=Non
     if loss == "bce" and not np.isin(data.y, (0.0, 1.0)).all():
         raise DataError("Cross-entropy needs a target of 0s and 1s; this target has other values. "
                         "Choose mean squared error.")
-    history = make_training_run(settings, loss, X_train, y_train, X_val, y_val).run(progress)
+    history = compute(prepared.plan.cost["training"], "Training…", train,
+                      **training_arguments(settings, loss, X_train, y_train, X_val, y_val))
     return Experiment(settings, data, X_train, y_train, X_val, y_val, loss, history, scaler, tuple(notices),
                       prepared.raw_train, prepared.raw_val, prepared.raw_names, prepared.inputs, prepared.key)

@@ -1,6 +1,7 @@
 """The optimizer race: SGD, momentum, RMSProp and Adam trained from the same start on the same batches.
 
-Pure NumPy/pandas (no Streamlit): the page caches `run_race` on the run's settings and upload hash.
+Pure NumPy (no Streamlit; pandas for the table): the page caches the race on the run's settings and upload hash,
+and computes a long one (`race_of_run`, from `race_arguments`) in its worker process (playground/worker.py).
 
 Every racer is a `TrainingRun` with the experiment's data and settings (as actually run) except the
 optimizer and, optionally, the learning rate. The engine draws the initial weights and then every
@@ -36,16 +37,17 @@ answer is the penalised optimum.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
-from .engine import ACTIVATIONS, History, Network, evenly_spaced
+from .engine import ACTIVATIONS, History, Network, TrainingRun, evenly_spaced, train
 from .engine.losses import bce_logits_per_point, bce_per_point
 from .engine.regularizers import weight_penalty
 from .engine.threads import one_thread
-from .experiment import make_training_run
-from .settings import OPTIMIZER_LABELS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RACERS = ("sgd", "momentum", "rmsprop", "adam")
 TYPICAL_LEARNING_RATES = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.01, "adam": 0.1}
@@ -76,6 +78,8 @@ class Racer:
     @property
     def label(self) -> str:
         """The optimizer's display name, e.g. "RMSProp"."""
+        from .settings import OPTIMIZER_LABELS  # here: the worker process races without the settings' imports
+
         return OPTIMIZER_LABELS.get(self.optimizer, self.optimizer)
 
 
@@ -173,13 +177,14 @@ def steps_to_reach(steps: np.ndarray, losses: np.ndarray, threshold: float) -> i
     return int(np.asarray(steps)[int(np.argmax(close))])
 
 
-def first_update_reaching(exp, racer: Racer, threshold: float, progress=_ignore) -> int | None:
+def first_update_reaching(arguments: dict, racer: Racer, threshold: float, progress=_ignore) -> int | None:
     """The exact update after which the racer's full training loss is first at most `threshold`.
 
     The first evaluated step that reaches it is exact when every update before it was evaluated. When the history
     was thinned (or its loss evaluated at fewer steps), an update in between may have reached it earlier (the loss
     of a small batch jumps about), so every update up to that step is replayed, as the engine made it, and
-    evaluated. `progress(fraction)` is called as the replay goes (it may raise to stop).
+    evaluated. `arguments` are the TrainingRun's that made the race's run (`race_of_run`). `progress(fraction)` is
+    called as the replay goes (it may raise to stop).
     """
     found = steps_to_reach(racer.loss_steps, racer.step_loss, threshold)
     if found is None or found == 0:
@@ -187,8 +192,7 @@ def first_update_reaching(exp, racer: Racer, threshold: float, progress=_ignore)
     recorded = racer.loss_steps[: int(np.searchsorted(racer.loss_steps, found)) + 1]
     if np.array_equal(recorded, np.arange(found + 1)):
         return found
-    settings = replace(exp.settings, optimizer=racer.optimizer, learning_rate=racer.learning_rate)
-    run = make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val)
+    run = TrainingRun(**{**arguments, "optimizer": racer.optimizer, "learning_rate": racer.learning_rate})
     net, optimizer, h = run.net, run.optimizer, racer.history
     block = np.empty((REPLAY_BLOCK, net.n_params))  # (B, P) the parameters after each update of a block
     filled, step = 0, 0
@@ -201,7 +205,7 @@ def first_update_reaching(exp, racer: Racer, threshold: float, progress=_ignore)
             block[filled] = net.params
             filled += 1
             if filled == REPLAY_BLOCK or step == found:
-                close = np.flatnonzero(objectives(h, exp.X_train, exp.y_train, block[:filled]) <= threshold)
+                close = np.flatnonzero(objectives(h, run.X, run.y, block[:filled]) <= threshold)
                 if close.size:
                     return step - filled + 1 + int(close[0])
                 filled = 0
@@ -229,8 +233,11 @@ def exact_loss(exp, reference) -> float | None:
 
 def run_racer(exp, optimizer: str, learning_rate: float, progress=None) -> History:
     """One training run with the experiment's data and settings except the optimizer and learning rate."""
-    settings = replace(exp.settings, optimizer=optimizer, learning_rate=learning_rate)
-    return make_training_run(settings, exp.loss, exp.X_train, exp.y_train, exp.X_val, exp.y_val).run(progress)
+    return _racer_run(exp.training_arguments(), optimizer, learning_rate, progress)
+
+
+def _racer_run(arguments: dict, optimizer: str, learning_rate: float, progress=None) -> History:
+    return train(**{**arguments, "optimizer": optimizer, "learning_rate": learning_rate}, progress=progress)
 
 
 def run_race(exp, reference=None, typical: bool = False, loss_frames: int | None = None, progress=_ignore,
@@ -241,28 +248,46 @@ def run_race(exp, reference=None, typical: bool = False, loss_frames: int | None
     the work budget asks for fewer on big runs, budget.plan_race); the update that reached the optimum is exact,
     or (`exact=False`, when the budget has no room to replay the run) the first evaluated one that did.
     `progress(fraction)` is called all along and may raise to stop the race."""
+    return race_of_run(*race_arguments(exp, reference, typical, loss_frames, exact), progress=progress)
+
+
+def race_arguments(exp, reference=None, typical: bool = False, loss_frames: int | None = None,
+                   exact: bool = True) -> tuple:
+    """`race_of_run`'s arguments for `run_race`'s: the experiment's TrainingRun arguments and history, the objective of
+    the exact answer (or None) and the options. Arrays, engine objects and plain values only: what the page's worker
+    process races from (playground/worker.py), importing no more than NumPy and the engine."""
+    return exp.training_arguments(), exp.history, exact_loss(exp, reference), typical, loss_frames, exact
+
+
+def race_of_run(arguments: dict, history: History, optimum: float | None, typical: bool = False,
+                loss_frames: int | None = None, exact: bool = True, progress=_ignore) -> Race:
+    """The race of the run that TrainingRun `arguments` made, `history` (the racer with its optimizer and learning
+    rate); `optimum` is the exact answer's objective, or None (then the best final one of the four); the rest as in
+    `run_race`."""
     with one_thread():
-        return _race(exp, reference, typical, loss_frames, progress, exact)
+        return _race(arguments, history, optimum, typical, loss_frames, progress, exact)
 
 
-def _race(exp, reference, typical: bool, loss_frames: int | None, progress, exact: bool) -> Race:
-    runs, s = [], exp.settings
-    for i, (optimizer, lr) in enumerate(learning_rates(s.learning_rate, typical).items()):
+def _race(arguments: dict, page_history: History, optimum: float | None, typical: bool, loss_frames: int | None,
+          progress, exact: bool) -> Race:
+    runs, X, y = [], arguments["X"], arguments["y"]
+    page = arguments["optimizer"], arguments["learning_rate"]
+    for i, (optimizer, lr) in enumerate(learning_rates(page[1], typical).items()):
         part = _part(progress, 0.7 * i / len(RACERS), 0.7 * (i + 1) / len(RACERS))
-        same_as_page = optimizer == s.optimizer and lr == s.learning_rate
-        history = exp.history if same_as_page else run_racer(exp, optimizer, lr, _part(part, 0.0, 0.5))
+        history = page_history if (optimizer, lr) == page else _racer_run(arguments, optimizer, lr,
+                                                                           _part(part, 0.0, 0.5))
         frames = evenly_spaced(len(history.step), loss_frames or len(history.step))
-        losses = full_losses(history, exp.X_train, exp.y_train, frames, _part(part, 0.5, 1.0))
-        final = replace(exp, history=history).final_losses()  # of the state its charts end on
+        losses = full_losses(history, X, y, frames, _part(part, 0.5, 1.0))
+        final = history.final_losses(X, y, arguments["validation"])  # of the state its charts end on
         runs.append(Racer(optimizer, lr, history, history.step[frames], losses, final_losses=final))
-    optimum, source = exact_loss(exp, reference), EXACT_OPTIMUM
+    source = EXACT_OPTIMUM
     if optimum is None or not np.isfinite(optimum):
         finals = [r.step_loss[-1] for r in runs if np.isfinite(r.step_loss[-1])]
         optimum, source = (float(min(finals)) if finals else None), BEST_FINAL
     if optimum is not None:
         threshold = reach_threshold(float(runs[0].step_loss[0]), optimum)
-        runs = [replace(r, reached=first_update_reaching(exp, r, threshold, _part(progress, 0.7 + 0.075 * i,
-                                                                                   0.775 + 0.075 * i))
+        runs = [replace(r, reached=first_update_reaching(arguments, r, threshold,
+                                                         _part(progress, 0.7 + 0.075 * i, 0.775 + 0.075 * i))
                         if exact else steps_to_reach(r.loss_steps, r.step_loss, threshold))
                 for i, r in enumerate(runs)]
     return Race(tuple(runs), optimum, source, typical, exact)
@@ -271,6 +296,8 @@ def _race(exp, reference, typical: bool, loss_frames: int | None, progress, exac
 def race_table(race: Race) -> pd.DataFrame:
     """One row per racer: learning rate, final losses (of its last recorded state, as its charts end), divergence
     and when it reached the optimum; with a weight penalty also the final objective the racers minimise."""
+    import pandas as pd  # here: the worker process races without pandas
+
     rows = []
     for racer in race.racers:
         h = racer.history

@@ -84,6 +84,13 @@ class History:
         """Predictions (m,) of the network at one frame for inputs X (m, p)."""
         return self.network(frame).predict(X)
 
+    def final_losses(self, X: np.ndarray, y: np.ndarray, validation: tuple | None = None) -> tuple[float, float | None]:
+        """(train, validation) data loss of the last recorded parameters on X (n, p), y (n,) and `validation`
+        (X_val, y_val) or None: after an explosion, of the state before it."""
+        net = self.network(-1)
+        with np.errstate(all="ignore"):
+            return net.loss_value(X, y), net.loss_value(*validation) if validation is not None else None
+
 
 def _as_float_inputs(X, y) -> tuple[np.ndarray, np.ndarray]:
     X = np.ascontiguousarray(X, dtype=np.float64)
@@ -272,6 +279,6 @@ class TrainingRun:
         return self.net.weight_penalty(self.regularization, self.regularization_rate)
 
 
-def train(X, y, **settings) -> History:
-    """Train a network on X (n, p), y (n,) and return its History (arguments: see TrainingRun)."""
-    return TrainingRun(X, y, **settings).run()
+def train(X, y, progress=None, **settings) -> History:
+    """Train a network on X (n, p), y (n,) and return its History (arguments: see TrainingRun and its `run`)."""
+    return TrainingRun(X, y, **settings).run(progress)

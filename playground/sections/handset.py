@@ -43,7 +43,8 @@ DATASETS_CACHE = SharedCache("datasets", 16 * MB)  # built-in ones are small; an
 def cached_dataset(data_settings: Settings, upload: bytes | None) -> Dataset:
     """All points of the dataset the settings name (no split, no scaling)."""
     return DATASETS_CACHE.get((data_settings, state.upload_digest(upload)),
-                              lambda: load_dataset(data_settings, upload), state.stop_check())
+                              lambda: load_dataset(data_settings, upload, state.run_long),
+                              state.stop_check())
 
 
 def render(exp, reference) -> None:

@@ -10,7 +10,7 @@ from ..cache import MB, SharedCache
 from ..charts.landscape import LandscapeSlice
 from ..charts.race import race_landscape_figure, race_loss_figure, race_slice
 from ..experiment import Experiment
-from ..race import EXACT_OPTIMUM, TYPICAL_LEARNING_RATES, WITHIN, Race, race_table, run_race
+from ..race import EXACT_OPTIMUM, TYPICAL_LEARNING_RATES, WITHIN, Race, race_arguments, race_of_run, race_table
 from ..safe_text import markdown_literal
 from ..settings import OPTIMIZER_LABELS
 from . import plot, state, training_views
@@ -37,11 +37,9 @@ def cached_race(exp: Experiment, key: tuple, reference, typical: bool) -> Race:
     (and so its reference and its plan)."""
 
     def compute():
-        progress = state.Progress("Racing the four optimizers…")
-        try:
-            return run_race(exp, reference, typical, evaluated_frames(exp), progress, race_plan(exp).exact_race)
-        finally:
-            progress.close()
+        plan = race_plan(exp)
+        arguments = race_arguments(exp, reference, typical, evaluated_frames(exp), plan.exact_race)
+        return state.run_long(plan.total, "Racing the four optimizers…", race_of_run, *arguments)
 
     return RACES.get((key, typical), compute, state.stop_check())
 

@@ -8,7 +8,8 @@ uploaded bytes' hash, the data's key), never on anything shared and mutable. The
 bytes (all of them together within cache.CEILING_BYTES; the README's limits).
 
 Long computations report to a `Progress`: it ends them within CHECK_S of ⏹ Stop, a new run of the page
-or a closed tab (Streamlit's stop or rerun, raised at the next check), and shows a bar past 1 s.
+or a closed tab (Streamlit's stop or rerun, raised at the next check), and shows a bar past 1 s. Work the budget
+counts as long runs in the worker process (playground/worker.py), one computation at a time (`run_long`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
+from .. import worker
+from ..budget import LONG_UNITS
 from ..cache import MB, SharedCache
 from ..data import DataError
 from ..experiment import DATA_FIELDS, Experiment, column_choices, load_dataset, run_experiment
@@ -112,7 +115,7 @@ def cached_columns(current: Settings, upload: bytes | None) -> tuple[int, list[s
                                            if name not in ("features", "target")})
 
     def compute():
-        data = load_dataset(data_settings, upload)
+        data = load_dataset(data_settings, upload, run_long)
         return (data.n, *column_choices(data, current.target))
 
     key = (data_settings, current.target, upload_digest(upload))
@@ -134,11 +137,23 @@ def stop_check():
     return get_run_yield_check()
 
 
-# One long computation at a time in the whole server: past LONG_S a computation waits here for the others to end.
-# Python runs one thread at a time, so two heavy links computing at once took each other's turns and every
-# student's (benchmarks/bench_hostile.py: three heavy sessions left the students' p95 at 8x, one at 2.5x).
-_LONG_COMPUTATION = threading.Semaphore(1)
-_HOLDING = threading.local()  # whether this thread holds it (a nested computation must not wait for itself)
+# One long computation at a time in the whole server (worker.TURN): in the worker process, or past `after` seconds
+# here. Two heavy links computing at once took each other's turns and every student's.
+_HOLDING = threading.local()  # whether this thread holds the turn (a nested computation must not wait for itself)
+
+
+def run_long(units: int, text: str, job, *args, **kwargs):
+    """`job(*args, progress=…, **kwargs)` with a `Progress` titled `text`: in the worker process, in turn, when the
+    work budget counts it as long (`units` ≥ budget.LONG_UNITS), else here (a round trip to the worker would cost
+    the page's short runs more than they take). The `compute` the page gives experiment.py."""
+    progress = Progress(text)
+    try:
+        if units < LONG_UNITS:
+            return job(*args, progress=progress, **kwargs)
+        progress.wait_for_turn()
+        return worker.compute(job, *args, progress=progress, **kwargs)
+    finally:
+        progress.close()
 
 
 class Progress:
@@ -164,11 +179,11 @@ class Progress:
         self.check()
         if now - self.start <= self.after:
             return
-        if not self.holding and not getattr(_HOLDING, "held", False):
-            self._wait_for_turn()
+        self.wait_for_turn()
         percent = int(100 * min(max(fraction, 0.0), 1.0))
         if percent != self.shown:
-            self._show(percent / 100, f"{self.text} {percent}% (the ⏹ Stop button top right stops it)")
+            done = f" {percent}%" if percent else ""  # (reading a file reports no fraction)
+            self._show(percent / 100, f"{self.text}{done} (the ⏹ Stop button top right stops it)")
             self.shown = percent
 
     def _show(self, fraction: float, text: str) -> None:
@@ -176,11 +191,16 @@ class Progress:
             self.bar = st.progress(0.0)
         self.bar.progress(fraction, text=text)
 
-    def _wait_for_turn(self) -> None:
-        if not _LONG_COMPUTATION.acquire(blocking=False):
-            self._show(0.0, f"{self.text} waiting for another page's long computation to finish…")
-            while not _LONG_COMPUTATION.acquire(timeout=0.1):
-                self.check()
+    def wait_for_turn(self) -> None:
+        """Wait until no other long computation runs (stoppable, with a notice in the bar), then hold the turn."""
+        if self.holding or getattr(_HOLDING, "held", False):
+            return
+        if not worker.TURN.acquire(blocking=False):
+            if self.check is not None:
+                self._show(0.0, f"{self.text} waiting for another page's long computation to finish…")
+            while not worker.TURN.acquire(timeout=0.1):
+                if self.check is not None:
+                    self.check()
             self.shown = -1
         self.holding = _HOLDING.held = True
 
@@ -192,7 +212,7 @@ class Progress:
         """Remove the bar, if it appeared, and let the next long computation go on."""
         if self.holding:
             self.holding = _HOLDING.held = False
-            _LONG_COMPUTATION.release()
+            worker.TURN.release()
         if self.bar is not None:
             self.bar.empty()
             self.bar = None
@@ -232,15 +252,7 @@ def upload_digest(upload: bytes | None) -> str | None:
 
 def cached_experiment(current: Settings, upload: bytes | None) -> Experiment:
     """The finished run for these settings and this uploaded file (cached on both, by content)."""
-
-    def compute():
-        progress = Progress()
-        try:
-            return run_experiment(current, upload, progress)
-        finally:
-            progress.close()
-
-    return RUNS.get((current, upload_digest(upload)), compute, stop_check())
+    return RUNS.get((current, upload_digest(upload)), lambda: run_experiment(current, upload, run_long), stop_check())
 
 
 # Every lesson part's settings: their runs are kept apart from the other runs (see `cached_lesson_run`).
