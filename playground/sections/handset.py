@@ -103,8 +103,8 @@ def _latex_number(value: float) -> str:
 @st.fragment
 def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range: SliderRange,
             b_range: SliderRange, notebook: bool) -> None:
-    """The chart with its sliders under it, the equation, readouts and table beside them: a fragment, so moving a
-    slider reruns only this."""
+    """The chart, and beside it (under it on a phone) the sliders, the equation, readouts and table: a fragment, so
+    moving a slider reruns only this."""
     token = hashlib.sha1(repr((dataset_key, activation, loss, w_range, b_range)).encode()).hexdigest()[:10]
     keys = {"w": f"handset_w_{token}", "b": f"handset_b_{token}"}
     ranges = {"w": w_range, "b": b_range}
@@ -113,16 +113,17 @@ def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range
     for key in keys.values():
         if key not in st.session_state:
             st.session_state[key] = remembered.get(key, defaults[key])
-    chart, side = st.columns([3, 2])  # the chart, its sliders under it; beside them (under them on a phone) the rest
-    figure = chart.container()
-    left, right, button = chart.columns([5, 5, 2], vertical_alignment="bottom")
+    # The chart first; its sliders at the top of the column beside it (right under it on a phone): on a projector
+    # both are on the first screen.
+    chart, side = st.columns([3, 2])
+    left, right = side.columns(2)
     w = _slider(left, "w (weight)", keys["w"], w_range, "The slope: how much ŷ changes per unit of x.")
     b = _slider(right, "b (bias)", keys["b"], b_range, "The intercept: g(b) is the prediction at x = 0.")
     remembered.update({keys["w"]: st.session_state[keys["w"]], keys["b"]: st.session_state[keys["b"]]})
-    button.button("Notebook values" if notebook else "Reset", key=f"handset_reset_{token}", on_click=_set,
-                  args=(defaults,), width="stretch",
-                  help=f"Back to w = {w_range.default:g}, b = {b_range.default:g}"
-                  + (" as in notebook 003." if notebook else " (the best answer, rounded)."))
+    side.button("Notebook values" if notebook else "Reset", key=f"handset_reset_{token}", on_click=_set,
+                args=(defaults,),
+                help=f"Back to w = {w_range.default:g}, b = {b_range.default:g}"
+                + (" as in notebook 003." if notebook else " (the best answer, rounded)."))
 
     x, y = data.X[:, 0], data.y
     result = readout(data.X, y, w, b, activation, loss)
@@ -145,7 +146,7 @@ def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range
             metrics[1].metric("Prediction at x = 0", f"{result.at_zero:.4g}",
                               help="g(b): where the line crosses x = 0.")
         _table(data, result.predictions, probability)
-    with figure:
+    with chart:
         w0, b0 = w_range.default, b_range.default
         y_range = None if probability else curve_y_range(x, y, w0, b0, activation)
         plot.show(handset_figure(x, y, w, b, activation, data.task, data.feature_names[0], data.target_name,
