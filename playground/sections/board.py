@@ -273,7 +273,7 @@ def _live(code: str) -> None:
     if table.empty:
         st.info(board.finding(table, board.MEASURES["val_loss"]), icon=":material/groups:")
         return
-    first = st.container()  # the reading and the chart first, the dataset and score pickers under them
+    first = st.container()  # the chart first, its reading under it, the dataset and score pickers under them
     datasets = table["dataset"].value_counts()
     labels = FIELDS["dataset"].metadata["options"]
     dataset = st.selectbox("Dataset", list(datasets.index), key="board_dataset",
@@ -284,8 +284,8 @@ def _live(code: str) -> None:
                                 format_func=lambda m: board.MEASURES[m].label) if len(measures) > 1 else measures[0]
     measure, view = board.MEASURES[measure_name], _view(code, version, dataset, measure_name)
     with first:
-        st.markdown(f"**{markdown_literal(view.finding)}**")
         plot.show(view.figure, key="board")
+        st.markdown(f"**{markdown_literal(view.finding)}**")
         st.caption("Each point is one student's run (✕ above the chart: it exploded); colour is the optimizer, the "
                    "marker the batch (◆ one point, ● mini-batch, ■ full batch). Click a point to open that run.")
     if not view.best.empty:

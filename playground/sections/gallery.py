@@ -19,7 +19,7 @@ def _label(name: str) -> str:
 
 def render(exp, reference) -> None:
     """The gallery; it needs no training run (`exp` may be None)."""
-    st.markdown("#### Activation functions and their slopes")
+    chart = st.container()  # the chart first, its highlight picker under it
     options = [ALL, *ACTIVATIONS]
     current = state.settings()
     if st.session_state.get(FOLLOWS_KEY) != current.activation:  # open on the sidebar's output activation
@@ -27,14 +27,15 @@ def render(exp, reference) -> None:
     highlight = st.radio("Highlight", options, format_func=_label, horizontal=True, key=HIGHLIGHT_KEY,
                          help="Draw one activation bold (it starts on the sidebar's output activation); the shading "
                               "shows where its slope is almost 0.")
-    plot.show(gallery_figure(highlight), key="gallery_figure")
     shaded = shaded_activation(highlight)
-    if shaded is None:
-        st.caption(f"{_label(highlight)}'s slope is never small, so nothing is shaded.")
-    else:
-        st.caption(f"Shaded: where {ACTIVATION_LABELS[shaded]}'s slope g′(z) is below {LOW_GRADIENT:g}. "
-                   "Backpropagation multiplies each layer's error by g′(z): there the gradient vanishes and "
-                   "the weights barely move.")
+    with chart:
+        plot.show(gallery_figure(highlight), key="gallery_figure")
+        if shaded is None:
+            st.caption(f"{_label(highlight)}'s slope is never small, so nothing is shaded.")
+        else:
+            st.caption(f"Shaded: where {ACTIVATION_LABELS[shaded]}'s slope g′(z) is below {LOW_GRADIENT:g}. "
+                       "Backpropagation multiplies each layer's error by g′(z): there the gradient vanishes and "
+                       "the weights barely move.")
     used = f"Your settings: output **{ACTIVATION_LABELS[current.activation]}**"
     used += (f", hidden layers **{ACTIVATION_LABELS[current.hidden_activation]}**." if current.hidden
              else " (no hidden layers).")

@@ -50,7 +50,6 @@ def cached_dataset(data_settings: Settings, upload: bytes | None) -> Dataset:
 def render(exp, reference) -> None:
     """The view; `exp` and `reference` (the training run) are not needed and may be None."""
     current = state.settings()
-    st.markdown("#### Set the weights by hand")
     try:
         data = cached_dataset(load_settings(current), state.upload_bytes())
     except DataError as error:
@@ -66,11 +65,11 @@ def render(exp, reference) -> None:
     activation = current.activation
     w_range, b_range = slider_ranges(current.dataset, data.X, data.y, activation, loss, data.task)
     g = ACTIVATION_LABELS[activation].lower()
+    notebook = (current.dataset, activation) in NOTEBOOK_SLIDERS
+    _neuron(data, current.dataset, activation, loss, w_range, b_range, notebook)  # the chart first, on every screen
     st.caption(f"No training here: you are the optimizer. One neuron computes ŷ = g(w·x + b) with g = {g} "
                f"(the sidebar's output activation) on all {data.n} points of **{markdown_literal(data.name)}**."
                + (" The x values are raw: standardizing applies to training only." if current.standardize else ""))
-    notebook = (current.dataset, activation) in NOTEBOOK_SLIDERS
-    _neuron(data, current.dataset, activation, loss, w_range, b_range, notebook)
     _summaries(1, current.hidden, one_neuron=True)
 
 
@@ -104,7 +103,8 @@ def _latex_number(value: float) -> str:
 @st.fragment
 def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range: SliderRange,
             b_range: SliderRange, notebook: bool) -> None:
-    """Sliders, readouts and the chart: a fragment, so moving a slider reruns only this."""
+    """The chart, and beside it (under it on a phone) the sliders, the equation, readouts and table: a fragment, so
+    moving a slider reruns only this."""
     token = hashlib.sha1(repr((dataset_key, activation, loss, w_range, b_range)).encode()).hexdigest()[:10]
     keys = {"w": f"handset_w_{token}", "b": f"handset_b_{token}"}
     ranges = {"w": w_range, "b": b_range}
@@ -113,19 +113,21 @@ def _neuron(data: Dataset, dataset_key: str, activation: str, loss: str, w_range
     for key in keys.values():
         if key not in st.session_state:
             st.session_state[key] = remembered.get(key, defaults[key])
-    left, right, button = st.columns([5, 5, 2], vertical_alignment="bottom")
+    # The chart first; its sliders at the top of the column beside it (right under it on a phone): on a projector
+    # both are on the first screen.
+    chart, side = st.columns([3, 2])
+    left, right = side.columns(2)
     w = _slider(left, "w (weight)", keys["w"], w_range, "The slope: how much ŷ changes per unit of x.")
     b = _slider(right, "b (bias)", keys["b"], b_range, "The intercept: g(b) is the prediction at x = 0.")
     remembered.update({keys["w"]: st.session_state[keys["w"]], keys["b"]: st.session_state[keys["b"]]})
-    button.button("Notebook values" if notebook else "Reset", key=f"handset_reset_{token}", on_click=_set,
-                  args=(defaults,), width="stretch",
-                  help=f"Back to w = {w_range.default:g}, b = {b_range.default:g}"
-                  + (" as in notebook 003." if notebook else " (the best answer, rounded)."))
+    side.button("Notebook values" if notebook else "Reset", key=f"handset_reset_{token}", on_click=_set,
+                args=(defaults,),
+                help=f"Back to w = {w_range.default:g}, b = {b_range.default:g}"
+                + (" as in notebook 003." if notebook else " (the best answer, rounded)."))
 
     x, y = data.X[:, 0], data.y
     result = readout(data.X, y, w, b, activation, loss)
     probability = probability_view(activation, data.task)
-    chart, side = st.columns([3, 2])
     with side:
         g = G_LATEX[activation]
         inner = rf"{_latex_number(w)}\,x {'-' if b < 0 else '+'} {_latex_number(abs(b))}"

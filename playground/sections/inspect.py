@@ -99,7 +99,7 @@ def compares_with_exact(exp: Experiment, reference) -> bool:
 @st.fragment
 def _render_comparison(exp: Experiment, reference) -> None:
     h = exp.history
-    st.subheader("The neuron's weights vs the exact answer")
+    chart = st.container()  # the chart first (its title names it), its epoch slider under it
     last = int(h.epoch[-1])
     if last >= 1:
         # Start at the end, and keep the chosen epoch (clamped) when the run changes length: a new
@@ -112,7 +112,9 @@ def _render_comparison(exp: Experiment, reference) -> None:
         epoch = 0
     method = exp.method
     names = list(exp.dataset.feature_names)
-    plot.show(weights_vs_exact_figure(h, names, np.asarray(reference[0]), epoch, method.name), key="inspect_bars")
+    with chart:
+        plot.show(weights_vs_exact_figure(h, names, np.asarray(reference[0]), epoch, method.name),
+                  key="inspect_bars")
     w = h.w[last_frame_of_epoch(h, epoch)]
     gap = float(np.linalg.norm(w - reference[0]))
     how = f"{method.name} by {method.source}, on the training data"
@@ -122,8 +124,8 @@ def _render_comparison(exp: Experiment, reference) -> None:
     never = (f" {int(still.sum())} input(s) never change in the training data, so their weight makes no difference to "
              "the loss of its own: the exact answer shows 0 for them" + (", and the neuron keeps its starting weight "
              "(with x = 0 their gradient is 0)." if zero else ".") if still.any() else "")
-    st.caption(f"Red: the neuron's weights at the end of epoch {epoch}; violet: the exact optimum ({how}). "
-               f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}{never}")
+    chart.caption(f"Red: the neuron's weights at the end of epoch {epoch}; violet: the exact optimum ({how}). "
+                  f"Distance ‖w − w*‖ = {gap:.4g}.{scaled}{never}")
 
 
 # --- Digits ---------------------------------------------------------------------------------------

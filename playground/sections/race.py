@@ -70,6 +70,7 @@ def render(exp: Experiment, reference) -> None:
         exp = state.experiment(plan.settings, state.upload_bytes())
         reference = state.reference_for(exp)
     s = exp.settings
+    chart = st.container()  # the race's landscape first, its options (learning rates, slice) under it
     st.markdown(f"The same network, data, starting weights and batches (seed {s.seed}, batch size {s.batch_size}, "
                 f"{s.epochs} epochs): only the optimizer differs.")
     typical = st.toggle("Use each optimizer's typical learning rate", key="race_typical",
@@ -80,8 +81,9 @@ def render(exp: Experiment, reference) -> None:
     race = cached_race(exp, key, reference, typical)
     u, v = training_views.slice_choice(exp, "race_slice")
     ls = cached_race_slice(exp, race, key, reference, typical, u, v)
-    plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
-    st.caption(_landscape_caption(exp, ls))
+    with chart:
+        plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
+        st.caption(_landscape_caption(exp, ls))
     _render_curves(exp, key, reference, typical)
     st.dataframe(race_table(race), hide_index=True, width="stretch", column_config={
         "learning rate": st.column_config.NumberColumn(format="%g"),

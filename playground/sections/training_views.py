@@ -98,11 +98,13 @@ def _surface_toggle(ls) -> None:
 
 @st.fragment
 def render_loss(exp: Experiment, reference=None) -> None:
-    """Loss per epoch (train, validation, per batch) with a log-scale switch."""
+    """Loss per epoch (train, validation, per batch) with a log-scale switch under it."""
+    chart = st.container()  # the chart first, its switch under it
     log_scale = st.toggle("Log scale", value=True, key="loss_log")
-    plot.show(loss_figure(exp.history, exp.loss, log_scale), key="loss_curve")
-    st.caption("Each grey wiggle is one batch's loss: noisy with small batches, smooth with the full batch. "
-               "A validation loss rising while the train loss falls means overfitting.")
+    with chart:
+        plot.show(loss_figure(exp.history, exp.loss, log_scale), key="loss_curve")
+        st.caption("Each grey wiggle is one batch's loss: noisy with small batches, smooth with the full batch. "
+                   "A validation loss rising while the train loss falls means overfitting.")
 
 
 def render_parameters(exp: Experiment, reference) -> None:
