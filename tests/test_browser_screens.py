@@ -167,6 +167,19 @@ def test_a_network_with_hidden_layers_keeps_its_text_apart(site, screen_name):
         page.context.close()
 
 
+@pytest.mark.parametrize("screen_name", CLASSROOM)
+def test_the_digits_equation_is_whole(site, screen_name):
+    """Digits: four weighted terms, "… (60 more)" and a bias; on one line, then with two terms on its first line,
+    its end was cut at 1400 px ("… (60 mo")."""
+    url, b = site
+    page, errors = open_view(b, url, SCREENS[screen_name], "Inspect", extra="lesson=digits")
+    try:
+        assert page.evaluate(EQUATION_OVERFLOW_JS) <= 2
+        assert errors == []
+    finally:
+        page.context.close()
+
+
 # Every subplot whose axes are the raw inputs x1 and x2: its px per unit on each.
 SCALES_JS = f"""() => Array.from(document.querySelectorAll('{PAGE_CHART_SELECTOR}'))
   .filter(gd => gd.getClientRects().length && gd._fullLayout)

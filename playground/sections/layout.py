@@ -109,6 +109,8 @@ PRESENTER = """
 # Last: a metric's label and value keep their own size (their text is Markdown, which the rules above size).
 METRIC_TEXT = """
   [data-testid="stMetricValue"] p, [data-testid="stMetricLabel"] p { font-size: inherit !important; }
+  .st-key-summary .st-key-long_equation .katex { font-size: 0.85em !important; }  /* digits' two lines: 22-37 px too
+                                                                                      wide at 1.0-1.3 em */
 """
 
 

@@ -51,8 +51,9 @@ def equation_latex(exp: Experiment, frame: int = -1) -> str:
     if len(terms) <= LINE_TERMS:
         inner = " + ".join(terms)
         equation = rf"\hat y = {g}\left({inner}\right)" if g else rf"\hat y = {inner}"
-    else:  # two lines: one line overflowed its column on every screen (470 px in 368 on a desktop)
-        first, rest = " + ".join(terms[:2]), " + ".join(terms[2:])
+    else:  # two halves: one line overflowed its column on every screen (470 px in 368 on a desktop)
+        half = (len(terms) + 1) // 2
+        first, rest = " + ".join(terms[:half]), " + ".join(terms[half:])
         left, right = (rf"{g}\bigl(", r"\bigr)") if g else ("", "")
         equation = rf"\begin{{aligned}}\hat y = {left}&{first} \\ &+ {rest}{right}\end{{aligned}}"
     return equation.replace("+ -", "- ")
@@ -109,7 +110,8 @@ def render(exp: Experiment, reference) -> None:
     layers = " → ".join(str(s) for s in h.sizes)
     # The equation beside the scores on a wide screen (one row, so the chart comes sooner); above them on a phone.
     equation, scores = st.columns([2, 3], vertical_alignment="center")
-    equation.latex(equation_latex(exp))
+    latex = equation_latex(exp)
+    equation.container(key="long_equation" if r"\begin{aligned}" in latex else "equation").latex(latex)
     original_units = original_units_equation(exp)
     equation.caption(f"Network {layers} · {sum(counts)} trainable parameters "
                      f"({' + '.join(str(c) for c in counts)} per layer) · {end.step} updates"
