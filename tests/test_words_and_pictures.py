@@ -13,7 +13,7 @@ from playground.charts import handset
 from playground.charts.fit import zero_level_lines
 from playground.charts.landscape import compute_slice, default_slice_parameters, landscape_panel
 from playground.charts.race import race_landscape_figure, race_slice
-from playground.charts.style import frame_indices
+from playground.charts.style import frame_indices, log_ticks
 from playground.datasets import DATASETS
 from playground.experiment import run_experiment
 from playground.lessons import LESSONS
@@ -111,3 +111,15 @@ def test_the_boundary_line_is_the_level_it_says_closed_where_it_closes():
     assert sorted([ys[0], ys[-1]]) == [-1.0, 1.0]
     xs, _ = zero_level_lines(x, x, np.where(np.abs(X) > 0.5, 1.0, -1.0))  # two separate lines, None between
     assert sum(v is None for v in xs) == 1
+
+
+@pytest.mark.parametrize("low, high", [(0.55, 0.85), (0.69, 0.72), (0.6912, 0.6999), (0.01, 3.0), (1e-6, 10.0),
+                                       (0.3, 0.45), (2e-4, 9e-4), (120.0, 180.0)])
+def test_a_log_axis_labels_at_least_two_ticks_within_its_values(low, high):
+    """A log axis spans its values (plotly's autorange): the nonlinear lesson's loss, 0.55-0.85, got ticks at 0.5
+    and 1 only and showed no label at all. Each label reads as its tick's value."""
+    ticks = log_ticks(np.geomspace(low, high, 50))
+    inside = [t for t in ticks["tickvals"] if low <= t <= high]
+    assert len(inside) >= 2
+    for value, text in zip(ticks["tickvals"], ticks["ticktext"]):
+        assert float(text.replace(",", "")) == pytest.approx(value, rel=1e-9)

@@ -158,8 +158,15 @@ def log_ticks(values) -> dict:
     decades = np.arange(lo, max(hi, lo + 1) + 1)
     mantissas = (1, 2, 5) if len(decades) <= 4 else (1,)
     step = 1 if len(decades) <= 8 else int(np.ceil(len(decades) / 8))
+    low, high = array.min(), array.max()
     ticks = [float(m * 10.0**d) for d in decades[::step] for m in mantissas]
-    ticks = [t for t in ticks if array.min() / 10 ** 0.35 <= t <= array.max() * 10 ** 0.35] or ticks
+    if sum(low <= t <= high for t in ticks) < 2:  # a short range (0.55-0.85: none of 0.5, 1 was on the axis)
+        ticks = [float(m * 10.0**d) for d in decades for m in range(1, 10)]
+    for digits in range(2, 7):  # shorter still (0.69-0.72): three points across it, to as few digits as tell them apart
+        if sum(low <= t <= high for t in ticks) >= 2:
+            break
+        ticks = sorted({float(f"{t:.{digits}g}") for t in np.geomspace(low, high, 3)})
+    ticks = [t for t in ticks if low / 10 ** 0.35 <= t <= high * 10 ** 0.35] or ticks
     return {"tickvals": ticks, "ticktext": [_tick_text(t) for t in ticks]}
 
 
