@@ -33,9 +33,8 @@ from pathlib import Path
 import websockets
 from bench_budget import big_csv
 from bench_load import Sampler, find_server_pid, pct, serve
-from bench_load_ws import XSRF_COOKIE, AllDone, Client, Page, drive, hook_env, http
+from bench_load_ws import XSRF_COOKIE, AllDone, Client, Page, drive, hook_env, http, read_run
 from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 HEAVY_LINK = ("dataset=digits&hidden_layers=3&hidden_units=16&activation=sigmoid&hidden_activation=sigmoid"
               "&batch_size=45&epochs=500&validation_split=0&learning_rate=0.0001")
@@ -69,27 +68,15 @@ def run_request(query: str, page: Page, widgets: list | None = None) -> bytes:
 
 async def run_page(ws, query: str, page: Page, timeout: float, widgets=None) -> tuple[list[str], str]:
     """Send one run request and read until the script finished: (problems, the CSV uploader's widget id)."""
+    uploader = []
+
+    def note_uploader(element) -> None:
+        if element.WhichOneof("type") == "file_uploader" and element.file_uploader.id.endswith(UPLOADER_KEY):
+            uploader.append(element.file_uploader.id)
+
     await ws.send(run_request(query, page, widgets))
-    problems, uploader = [], ""
-    while True:
-        msg = ForwardMsg()
-        msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
-        kind = msg.WhichOneof("type")
-        if kind == "new_session":
-            page.script_hash = msg.new_session.main_script_hash
-            page.session_id = msg.new_session.initialize.session_id or page.session_id
-        elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            element = msg.delta.new_element
-            if element.WhichOneof("type") == "exception":
-                problems.append(f"exception in the page: {element.exception.message[:200]}")
-            elif element.WhichOneof("type") == "file_uploader" and element.file_uploader.id.endswith(UPLOADER_KEY):
-                uploader = element.file_uploader.id
-        elif kind == "script_finished":
-            status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
-            if status == "FINISHED_SUCCESSFULLY":
-                return problems, uploader
-            if status != "FINISHED_EARLY_FOR_RERUN":
-                return [*problems, f"run ended {status}"], uploader
+    problems = await read_run(ws, page, timeout, note_uploader)
+    return problems, uploader[-1] if uploader else ""
 
 
 def put_file(base_url: str, client: Client, session_id: str, file_id: str, data: bytes, timeout: float) -> int:

@@ -117,15 +117,13 @@ def rerun_request(query: str, page: Page, value: str | None) -> bytes:
     return msg.SerializeToString()
 
 
-async def run_once(ws, query: str, page: Page, value: str | None, timeout: float) -> tuple[float, list[str]]:
-    """Send one run request and read until the server says the script finished: (seconds, problems)."""
-    start = time.monotonic()
-    await ws.send(rerun_request(query, page, value))
+async def read_run(ws, page: Page, timeout: float, on_element=None) -> list[str]:
+    """Read until the server says the script finished: the problems (an exception in the page, a run that ended
+    otherwise); the session's ids go to `page`, every new element to `on_element`."""
     problems = []
     while True:
-        raw = await asyncio.wait_for(ws.recv(), timeout)
         msg = ForwardMsg()
-        msg.ParseFromString(raw)
+        msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout))
         kind = msg.WhichOneof("type")
         if kind == "new_session":
             page.script_hash = msg.new_session.main_script_hash
@@ -134,15 +132,28 @@ async def run_once(ws, query: str, page: Page, value: str | None, timeout: float
             element = msg.delta.new_element
             if element.WhichOneof("type") == "exception":
                 problems.append(f"exception in the page: {element.exception.message[:200]}")
-            elif element.WhichOneof("type") == "slider" and element.slider.id.endswith(WIDGET_KEY):
-                page.widget_id, page.options = element.slider.id, list(element.slider.options)
-                page.value = page.value or page.options[int(element.slider.default[0])]  # the first run's
+            elif on_element is not None:
+                on_element(element)
         elif kind == "script_finished":
             status = ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)
             if status == "FINISHED_SUCCESSFULLY":
-                return time.monotonic() - start, problems
+                return problems
             if status != "FINISHED_EARLY_FOR_RERUN":
-                return time.monotonic() - start, [*problems, f"run ended {status}"]
+                return [*problems, f"run ended {status}"]
+
+
+async def run_once(ws, query: str, page: Page, value: str | None, timeout: float) -> tuple[float, list[str]]:
+    """Send one run request and read until the server says the script finished: (seconds, problems)."""
+
+    def note_slider(element) -> None:
+        if element.WhichOneof("type") == "slider" and element.slider.id.endswith(WIDGET_KEY):
+            page.widget_id, page.options = element.slider.id, list(element.slider.options)
+            page.value = page.value or page.options[int(element.slider.default[0])]  # the first run's
+
+    start = time.monotonic()
+    await ws.send(rerun_request(query, page, value))
+    problems = await read_run(ws, page, timeout, note_slider)
+    return time.monotonic() - start, problems
 
 
 def next_value(page: Page) -> str:
