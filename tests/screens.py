@@ -153,6 +153,16 @@ def open_view(b, base: str, screen: Screen, view: str, dark: bool = False, extra
     return new_page(b, view_url(base, screen, view, extra), **options)
 
 
+@contextlib.contextmanager
+def opened_view(b, base: str, screen: Screen, view: str, dark: bool = False, extra: str = ""):
+    """`open_view`'s (page, errors), the page's browser context closed afterwards."""
+    page, errors = open_view(b, base, screen, view, dark, extra)
+    try:
+        yield page, errors
+    finally:
+        page.context.close()
+
+
 def play(page, seconds: float = 1.2) -> bool:
     """Press ▶ Play on the view's first animated chart and let it play; whether there was one."""
     button = page.locator(f"{PAGE_CHART_SELECTOR} .updatemenu-button").filter(has_text="Play")

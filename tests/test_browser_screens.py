@@ -16,7 +16,7 @@ import pytest
 import segno
 
 from tests.browser import PAGE_CHART_SELECTOR, ROOT, browser, require_browser, script_state_count, wait_rerun
-from tests.screens import OVERLAPS_JS, POSITION_JS, VIEWS, Screen, classroom_server, open_view
+from tests.screens import OVERLAPS_JS, POSITION_JS, VIEWS, Screen, classroom_server, opened_view
 from tests.screens import SCREENS as CLASSROOM
 
 SCREENS = {**CLASSROOM, "wide": Screen("wide", {"viewport": (1400, 900)}, "")}  # free play on a desktop
@@ -52,15 +52,12 @@ FIRST_SCREEN = {  # (screen, link): where the open view's chart must be
 def test_the_open_views_chart_comes_first(site, case):
     url, b = site
     screen_name, extra = FIRST_SCREEN[case]
-    page, errors = open_view(b, url, SCREENS[screen_name], "Fit & landscape", extra=extra)
-    try:
+    with opened_view(b, url, SCREENS[screen_name], "Fit & landscape", extra=extra) as (page, errors):
         chart = page.evaluate(POSITION_JS)
         assert on_first_screen(screen_name, chart), chart
         if screen_name == "projector":
             assert chart["play_bottom"] is not None  # ▶ Play is there (and on screen)
         assert errors == []
-    finally:
-        page.context.close()
 
 
 def chartless_views(screen_name: str) -> set[str]:
@@ -73,9 +70,8 @@ def chartless_views(screen_name: str) -> set[str]:
 def test_every_views_chart_comes_first(site, screen_name):
     """Each view opened by its tab, as a student moves through them: its chart on the first screen."""
     url, b = site
-    page, errors = open_view(b, url, SCREENS[screen_name], "Fit & landscape")
     misplaced, chartless = {}, set()
-    try:
+    with opened_view(b, url, SCREENS[screen_name], "Fit & landscape") as (page, errors):
         for view in (v for v in VIEWS if v != "Class board"):  # the board is a tab only in a class (next test)
             tab = page.get_by_role("tab", name=view, exact=True)
             if tab.get_attribute("aria-selected") != "true":
@@ -90,8 +86,6 @@ def test_every_views_chart_comes_first(site, screen_name):
         assert misplaced == {}
         assert chartless == chartless_views(screen_name)
         assert errors == []
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("screen_name", [pytest.param(name, marks=pytest.mark.xfail(
@@ -100,36 +94,29 @@ def test_every_views_chart_comes_first(site, screen_name):
     for name in CLASSROOM])
 def test_the_class_boards_chart_comes_first(site, screen_name):
     url, b = site
-    page, errors = open_view(b, url, SCREENS[screen_name], "Class board")
-    try:
+    with opened_view(b, url, SCREENS[screen_name], "Class board") as (page, errors):
         chart = page.evaluate(POSITION_JS)
         assert on_first_screen(screen_name, chart), chart
         assert errors == []
-    finally:
-        page.context.close()
 
 
 def test_the_projectors_class_board_is_on_its_first_screen_and_the_teachers_run_folds_above_it(site):
     url, b = site
-    page, errors = open_view(b, url, SCREENS["projector"], "Class board")
-    try:
+    with opened_view(b, url, SCREENS["projector"], "Class board") as (page, errors):
         chart = page.evaluate(POSITION_JS)
         assert chart["top"] < chart["height"] * 0.6, chart
         folded = page.get_by_text("Your own run: its equation, scores and “Send”")
         assert folded.is_visible()
         assert not page.get_by_role("button", name="Send my run to the class board").is_visible()
         assert errors == []
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("screen_name", CLASSROOM)
 def test_no_text_of_any_figure_of_any_view_overlaps_or_is_cut_off(site, screen_name):
     url, b = site
     screen = SCREENS[screen_name]
-    page, errors = open_view(b, url, screen, "Class board")  # with the class joined, every view is a tab
     problems = {}
-    try:
+    with opened_view(b, url, screen, "Class board") as (page, errors):  # with the class joined, every view is a tab
         for view in VIEWS:
             tab = page.get_by_role("tab", name=view, exact=True)
             if tab.get_attribute("aria-selected") != "true":
@@ -141,8 +128,6 @@ def test_no_text_of_any_figure_of_any_view_overlaps_or_is_cut_off(site, screen_n
                 problems[view] = found
         assert problems == {}
         assert errors == []
-    finally:
-        page.context.close()
 
 
 # How many px of the page's equation lie beyond its box (its box scrolls them out of sight).
@@ -157,14 +142,11 @@ def test_a_network_with_hidden_layers_keeps_its_text_apart(site, screen_name):
     """The issue's phone: "hidden 1" and "output" collided, the colour bar and Pause were cut off; and the equation,
     four weighted terms and a bias (one line was 470 px in a 368 px column on a desktop), is whole on screen."""
     url, b = site
-    page, errors = open_view(b, url, SCREENS[screen_name], "Network",
-                             extra="dataset=circles&activation=sigmoid&hidden_layers=2&hidden_units=4")
-    try:
+    with opened_view(b, url, SCREENS[screen_name], "Network",
+                         extra="dataset=circles&activation=sigmoid&hidden_layers=2&hidden_units=4") as (page, errors):
         assert page.evaluate(OVERLAPS_JS) == []
         assert page.evaluate(EQUATION_OVERFLOW_JS) <= 2  # px hidden to the right of the equation's box (KaTeX slack)
         assert errors == []
-    finally:
-        page.context.close()
 
 
 @pytest.mark.parametrize("screen_name", CLASSROOM)
@@ -172,12 +154,9 @@ def test_the_digits_equation_is_whole(site, screen_name):
     """Digits: four weighted terms, "… (60 more)" and a bias; on one line, then with two terms on its first line,
     its end was cut at 1400 px ("… (60 mo")."""
     url, b = site
-    page, errors = open_view(b, url, SCREENS[screen_name], "Inspect", extra="lesson=digits")
-    try:
+    with opened_view(b, url, SCREENS[screen_name], "Inspect", extra="lesson=digits") as (page, errors):
         assert page.evaluate(EQUATION_OVERFLOW_JS) <= 2
         assert errors == []
-    finally:
-        page.context.close()
 
 
 # Every subplot whose axes are the raw inputs x1 and x2: its px per unit on each.
@@ -197,15 +176,12 @@ def test_the_input_plane_is_drawn_to_scale(site, screen_name, view):
     url, b = site
     # the desktop's lesson draws circles; on the phone, two moons (x1 spans about twice x2's range)
     extra = "dataset=moons&activation=sigmoid" if screen_name == "phone" else ""
-    page, errors = open_view(b, url, SCREENS[screen_name], view, extra=extra)
-    try:
+    with opened_view(b, url, SCREENS[screen_name], view, extra=extra) as (page, errors):
         scales = page.evaluate(SCALES_JS)
         assert scales, "no x1–x2 plane drawn"
         for scale in scales:
             assert scale["x_px"] == pytest.approx(scale["y_px"], rel=0.01), scale
         assert errors == []
-    finally:
-        page.context.close()
 
 
 FOCUS_JS = """() => { const e = document.activeElement, rect = e && e.querySelector('rect');
@@ -219,8 +195,7 @@ STATE_JS = f"""() => {{ const gd = document.querySelector('{PAGE_CHART_SELECTOR}
 
 def test_play_pause_and_the_frame_slider_work_from_the_keyboard_with_a_visible_focus(site):
     url, b = site
-    page, errors = open_view(b, url, SCREENS["desktop"], "Fit & landscape")
-    try:
+    with opened_view(b, url, SCREENS["desktop"], "Fit & landscape") as (page, errors):
         page.locator(f"{PAGE_CHART_SELECTOR}").first.scroll_into_view_if_needed()
         page.locator(f"{PAGE_CHART_SELECTOR} .slider-container").first.focus()
         start = page.evaluate(STATE_JS)
@@ -245,14 +220,11 @@ def test_play_pause_and_the_frame_slider_work_from_the_keyboard_with_a_visible_f
         assert page.evaluate(STATE_JS)["active"] == paused < start["steps"] - 1  # it stopped mid-way
         # plotly.js rejects the Play button's promise when Pause interrupts it (tests/test_browser_play.py)
         assert [e for e in errors if e != "pageerror: undefined"] == []
-    finally:
-        page.context.close()
 
 
 def test_the_full_screen_qr_code_is_eight_pixels_a_module_or_more(site):
     url, b = site
-    page, errors = open_view(b, url, SCREENS["projector"], "Fit & landscape")
-    try:
+    with opened_view(b, url, SCREENS["projector"], "Fit & landscape") as (page, errors):
         since = script_state_count(page)
         page.get_by_role("button", name="QR full screen").click()
         wait_rerun(page, since)
@@ -266,8 +238,6 @@ def test_the_full_screen_qr_code_is_eight_pixels_a_module_or_more(site):
         assert box["width"] / modules >= 8 and box["height"] / modules >= 8, (box, modules)
         assert box["y"] + box["height"] <= 768  # whole on the projector's screen
         assert errors == []
-    finally:
-        page.context.close()
 
 
 SERIOUS = ("serious", "critical")
@@ -277,16 +247,13 @@ SERIOUS = ("serious", "critical")
 def test_axe_finds_no_serious_or_critical_violation(site, case):
     url, b = site
     screen = SCREENS[{"presenter": "projector", "lesson": "desktop"}.get(case, "wide")]
-    page, errors = open_view(b, url, screen, "Fit & landscape", dark=case == "dark")
-    try:
+    with opened_view(b, url, screen, "Fit & landscape", dark=case == "dark") as (page, errors):
         page.add_script_tag(path=str(AXE))
         result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
         found = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in result["violations"]
                  if v["impact"] in SERIOUS]
         assert found == []
         assert errors == []
-    finally:
-        page.context.close()
 
 
 # Every chart text's colour against its figure's background: the WCAG contrast ratio.
@@ -313,9 +280,8 @@ CONTRAST_JS = f"""() => {{
 @pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
 def test_chart_text_is_readable_on_its_background(site, dark):
     url, b = site
-    page, errors = open_view(b, url, SCREENS["desktop"], "Class board", dark=dark)
     low = {}
-    try:
+    with opened_view(b, url, SCREENS["desktop"], "Class board", dark=dark) as (page, errors):
         for view in ("Fit & landscape", "Network", "Loss", "Optimizer race", "Class board"):
             since = script_state_count(page)
             tab = page.get_by_role("tab", name=view, exact=True)
@@ -326,5 +292,3 @@ def test_chart_text_is_readable_on_its_background(site, dark):
             if found:
                 low[view] = found
         assert low == {}
-    finally:
-        page.context.close()
