@@ -89,8 +89,8 @@ def test_every_views_chart_comes_first(site, screen_name):
 
 
 @pytest.mark.parametrize("screen_name", [pytest.param(name, marks=pytest.mark.xfail(
-    strict=True, reason="in a class the nickname and Send row under the scores (77 px) puts every view's chart "
-                        "at 517 px of 900 on a lesson's desktop")) if name == "desktop" else name
+    strict=True, reason="in a class the nickname and Send row under the scores (one line, ~49 px) puts every "
+                        "view's chart at 489 px of 900 on a lesson's desktop")) if name == "desktop" else name
     for name in CLASSROOM])
 def test_the_class_boards_chart_comes_first(site, screen_name):
     url, b = site

@@ -162,10 +162,12 @@ def _send_row(asked: Settings, code: str) -> None:
     """A fragment: typing a nickname or sending reruns only this row, not the page (thirty students sending within
     seconds would otherwise be thirty full reruns). It keeps the settings, not the run: a closed tab's fragment
     holds no run in memory."""
-    left, right = st.columns([2, 3], vertical_alignment="bottom")
-    nickname = left.text_input("Nickname on the board (optional)", key="board_nickname",
-                               max_chars=board_store.NICKNAME_CHARS)
-    if right.button("Send my run to the class board", key="board_send", icon=":material/send:"):
+    # One row (two on a phone), the nickname's label inside its box: the row sits between the scores and the chart.
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small", key="send_row")
+    nickname = row.text_input("Nickname on the board (optional)", key="board_nickname", width=260,
+                              max_chars=board_store.NICKNAME_CHARS, label_visibility="collapsed",
+                              placeholder="Nickname on the board (optional)")
+    if row.button("Send my run to the class board", key="board_send", icon=":material/send:"):
         _send(asked, code, nickname)
 
 
