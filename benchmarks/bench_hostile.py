@@ -56,6 +56,11 @@ class HeavyResult:
     problems: list[str] = field(default_factory=list)
 
 
+def roles(sampler: Sampler) -> str:
+    """Each process's own peak: the server's and its worker's (their peaks need not coincide)."""
+    return ", ".join(f"{role} alone peaked at {mb:.0f} MB" for role, mb in sampler.peak_mb_by_role.items())
+
+
 def run_request(query: str, page: Page, widgets: list | None = None) -> bytes:
     """A BackMsg asking for a run of the page with `query`, with these widget states (None: a first run)."""
     msg = BackMsg()
@@ -202,7 +207,7 @@ def report(phase: Phase, base: Phase | None) -> bool:
     for line in errors[:5]:
         print(f"    {line}")
     print(f"  server while the students changed: {cores:.2f} cores busy; RSS {s[0].rss_mb:.0f} MB at the start, peak "
-          f"{phase.sampler.peak_mb():.0f} MB (target <= {RSS_TARGET_MB:.0f})")
+          f"{phase.sampler.peak_mb():.0f} MB (target <= {RSS_TARGET_MB:.0f}); {roles(phase.sampler)}")
     for name, _, _ in HEAVY_REQUESTS:
         done = [r for r in phase.results if r.name == name]
         if done:
@@ -249,7 +254,7 @@ def run_repeat(args, hook_dir: Path) -> bool:
     print(f"\n=== the heavy digits link on Optimizer race, {len(results)} new seeds, two sessions at a time: wall "
           f"{wall:.0f} s, {pct(secs, 50):.1f} s each (max {max(secs):.1f}); server CPU "
           f"{end.server_cpu_s - s[0].server_cpu_s:.0f} s; RSS {s[0].rss_mb:.0f} MB at the start, peak {peak:.0f} MB, "
-          f"at the end {end.rss_mb:.0f} MB (target <= {RSS_TARGET_MB:.0f}); problems {len(problems)}")
+          f"at the end {end.rss_mb:.0f} MB (target <= {RSS_TARGET_MB:.0f}); {roles(sampler)}; problems {len(problems)}")
     for line in problems[:5]:
         print(f"    {line}")
     return peak <= RSS_TARGET_MB and not problems

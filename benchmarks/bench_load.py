@@ -267,6 +267,7 @@ class Sampler:
     def __init__(self, server_pid: int):
         self.server_pid = server_pid
         self.samples: list[Sample] = []
+        self.peak_mb_by_role: dict[str, float] = {}  # "server" (the root process), "worker" (its children)
         self._server_ticks: dict[int, int] = {}
         self._client_ticks: dict[int, int] = {}
         self._stop = threading.Event()
@@ -295,9 +296,13 @@ class Sampler:
                 self._server_ticks[pid] = procs[pid][1]
             for pid in client:
                 self._client_ticks[pid] = procs[pid][1]
+            rss = {pid: _rss_mb(pid) for pid in server}
+            for role, mb in (("server", rss.get(self.server_pid, 0.0)),
+                             ("worker", sum(rss.values()) - rss.get(self.server_pid, 0.0))):
+                self.peak_mb_by_role[role] = max(self.peak_mb_by_role.get(role, 0.0), mb)
             s = Sample(
                 t=time.monotonic(),
-                rss_mb=sum(_rss_mb(pid) for pid in server),
+                rss_mb=sum(rss.values()),
                 server_cpu_s=sum(self._server_ticks.values()) / CLK_TCK,
                 client_cpu_s=sum(self._client_ticks.values()) / CLK_TCK,
                 machine_cpu_s=_machine_busy_s(),
