@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from playground import memory
 from playground.engine.threads import one_thread_for_this_process
 from playground.sections import (
     board,
@@ -28,6 +29,7 @@ from playground.sections import (
 # :material/…: favicon comes from a font server, which a classroom network may not reach.
 ICON = Path(__file__).with_name("playground") / "assets" / "icon.png"
 one_thread_for_this_process()  # one core per computation: one heavy run cannot take both
+memory.limit_arenas()  # freed results go back to the system, not into one malloc heap per script thread
 st.set_page_config(page_title="Neuron Playground", page_icon=str(ICON), layout="wide",
                    initial_sidebar_state=classroom.initial_sidebar_state())
 url.start_session()

@@ -30,7 +30,7 @@ from ..charts.inspect import (
 )
 from ..engine import MAX_FRAMES
 from ..experiment import Experiment
-from . import plot
+from . import plot, state
 
 EPOCH_KEY = "inspect_epoch"
 MAX_MISTAKES = 8
@@ -96,7 +96,7 @@ def compares_with_exact(exp: Experiment, reference) -> bool:
             and np.size(reference[0]) == h.sizes[0])
 
 
-@st.fragment
+@state.run_fragment
 def _render_comparison(exp: Experiment, reference) -> None:
     h = exp.history
     chart = st.container()  # the chart first (its title names it), its epoch slider under it

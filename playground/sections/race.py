@@ -60,15 +60,24 @@ def _learning_rate_note(exp: Experiment, typical: bool) -> str:
             "μ = 0.9 makes its steps about 10× longer once it gets going.")
 
 
-@st.fragment
+def raced_run(exp: Experiment, reference) -> tuple[Experiment, object, list[str]]:
+    """(run, its exact answer, notices): the run the race replays, the page's or, when the page's is more than the
+    race may do, a shorter one, and what was shortened."""
+    plan = race_plan(exp)
+    if plan.settings == exp.settings:
+        return exp, reference, []
+    shorter = state.experiment(plan.settings, state.upload_bytes())
+    return shorter, state.reference_for(shorter), plan.notices
+
+
+@state.run_fragment
 def render(exp: Experiment, reference) -> None:
     """Paths on the landscape, loss curves and a results table for the four optimizers. A fragment: its options
     (typical learning rates, slice, log scale) rerun only this view, on the run the rest of the page shows."""
-    plan = race_plan(exp)
-    if plan.settings != exp.settings:  # the page's run is more than the race may do: race a shorter one
-        st.info("  \n".join(markdown_literal(notice) for notice in plan.notices), icon=":material/timer:")
-        exp = state.experiment(plan.settings, state.upload_bytes())
-        reference = state.reference_for(exp)
+    page_exp, page_reference = exp, reference
+    exp, reference, notices = raced_run(exp, reference)
+    if notices:  # the page's run is more than the race may do: race a shorter one
+        st.info("  \n".join(markdown_literal(notice) for notice in notices), icon=":material/timer:")
     s = exp.settings
     chart = st.container()  # the race's landscape first, its options (learning rates, slice) under it
     st.markdown(f"The same network, data, starting weights and batches (seed {s.seed}, batch size {s.batch_size}, "
@@ -84,7 +93,7 @@ def render(exp: Experiment, reference) -> None:
     with chart:
         plot.show(race_landscape_figure(race, ls, u, v), key="race_landscape")
         st.caption(_landscape_caption(exp, ls))
-    _render_curves(exp, key, reference, typical)
+    _render_curves(page_exp, page_reference, typical)
     st.dataframe(race_table(race), hide_index=True, width="stretch", column_config={
         "learning rate": st.column_config.NumberColumn(format="%g"),
         "final train loss": st.column_config.NumberColumn(format="%.4g"),
@@ -144,10 +153,11 @@ def _table_caption(race: Race) -> str:
             "made the loss explode.")
 
 
-@st.fragment
-def _render_curves(exp: Experiment, key: tuple, reference, typical: bool) -> None:
-    """The loss curves with their log switch. A fragment keeps its arguments in the session until the next full
-    run: the race itself (four histories) is looked up in the shared cache, never held by a closed tab's session."""
+@state.run_fragment
+def _render_curves(exp: Experiment, reference, typical: bool) -> None:
+    """The loss curves of the page's run's race with their log switch: a fragment that keeps neither the run nor
+    the race (four histories), both looked up in the shared caches."""
     log_scale = st.toggle("Log scale", value=True, key="race_log")
-    race = cached_race(exp, key, reference, typical)
+    exp, reference, _ = raced_run(exp, reference)
+    race = cached_race(exp, run_key(exp), reference, typical)
     plot.show(race_loss_figure(race, exp.loss, log_scale), key="race_loss")

@@ -14,6 +14,7 @@ counts as long runs in the worker process (playground/worker.py), one computatio
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import threading
@@ -24,7 +25,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
 
-from .. import worker
+from .. import memory, worker
 from ..budget import LONG_UNITS
 from ..cache import MB, SharedCache
 from ..data import DataError
@@ -233,6 +234,7 @@ def collect_garbage_now_and_then() -> None:
     try:
         _last_collection[0] = now
         gc.collect()
+        memory.release_free_memory()
     finally:
         _collection_lock.release()
 
@@ -298,6 +300,38 @@ def no_reference_reason(exp: Experiment) -> str:
     if exp.settings.hidden:
         return "No exact answer to compare with: a network with hidden layers has no closed-form optimum."
     return f"No exact answer to compare with: {_solution(exp).reason}."
+
+
+def page_run() -> tuple[Experiment, object]:
+    """The page's run and its exact answer (or None), looked up again in the shared caches."""
+    exp = experiment(settings().run_part(), upload_bytes())
+    return exp, reference_for(exp)
+
+
+_HANDED = threading.local()  # the page's (run, exact answer), handed to a run fragment during a full run
+
+
+def run_fragment(view):
+    """`view(exp, reference, *options)` as an `st.fragment` that keeps no run in the session. A fragment keeps its
+    arguments until the page's next full run, and a closed tab's session lives on for 30 s, so fragments given the
+    run kept runs of tens of MB alive after the shared caches had let them go. This one keeps only its small
+    `options`: a full run hands it the page's run in passing, and its own reruns look the run up (`page_run`)."""
+
+    @st.fragment
+    @functools.wraps(view)
+    def fragment(*options) -> None:
+        handed, _HANDED.run = getattr(_HANDED, "run", None), None
+        view(*(handed or page_run()), *options)
+
+    @functools.wraps(view)
+    def render(exp: Experiment, reference=None, *options) -> None:
+        _HANDED.run = (exp, reference)
+        try:
+            fragment(*options)
+        finally:
+            _HANDED.run = None
+
+    return render
 
 
 def experiment_or_message(current: Settings) -> Experiment | None:

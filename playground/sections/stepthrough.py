@@ -103,8 +103,8 @@ def render(exp: Experiment, reference) -> None:
     _stepper(exp)
 
 
-@st.fragment
-def _stepper(exp: Experiment) -> None:
+@state.run_fragment
+def _stepper(exp: Experiment, reference=None) -> None:
     """The interactive part: only this reruns when stepping."""
     h = exp.history
     n = last_step(exp)

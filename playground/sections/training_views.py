@@ -69,7 +69,7 @@ def fit_and_landscape_figure(exp: Experiment, reference, u: int, v: int, title: 
     return figure, ls
 
 
-@st.fragment
+@state.run_fragment
 def render_fit_and_landscape(exp: Experiment, reference) -> None:
     """The fit animation and the loss landscape with the optimizer's path, playing together. A fragment: the slice
     pickers and the 3-D switch rerun only this view, on the run the rest of the page shows."""
@@ -96,7 +96,7 @@ def _surface_toggle(ls) -> None:
         plot.show(surface_figure(ls), key="surface")
 
 
-@st.fragment
+@state.run_fragment
 def render_loss(exp: Experiment, reference=None) -> None:
     """Loss per epoch (train, validation, per batch) with a log-scale switch under it."""
     chart = st.container()  # the chart first, its switch under it
