@@ -1,4 +1,5 @@
-"""What the server gives back (issue 18: the server's RSS within 1 GB for a class beside heavy links): freed heap
+"""What a server holds of a closed tab, and what it gives back (issue 18: the server's RSS within 1 GB for a class
+beside heavy links): a session keeps no run once the shared caches let it go (`state.run_fragment`), and freed heap
 pages go back to the system (playground/memory.py)."""
 
 import ctypes
@@ -6,6 +7,32 @@ import ctypes
 import pytest
 
 from playground import memory
+from playground.sections import state
+
+
+def test_a_run_fragment_keeps_only_its_options(monkeypatch):
+    """`st.fragment` keeps the arguments of its call in the session until the page's next full run (and a closed
+    tab's session lives on for 30 s): a view's fragment is called with its small options only, is handed the page's
+    run in passing, and on its own reruns looks the run up in the shared caches."""
+    fragments, kept, seen = [], [], []
+
+    def fragment(function):  # st.fragment's part here: keep each call's arguments, run it
+        def call(*args):
+            kept.append(args)
+            function(*args)
+
+        fragments.append(call)
+        return call
+
+    monkeypatch.setattr(state.st, "fragment", fragment)
+    view = state.run_fragment(lambda exp, reference, log_scale: seen.append((exp, reference, log_scale)))
+    page, exact = object(), object()
+    view(page, exact, True)  # the page's full run
+    assert kept == [(True,)] and seen == [(page, exact, True)]
+    cached = object(), None
+    monkeypatch.setattr(state, "page_run", lambda: cached)
+    fragments[0](*kept[0])  # the fragment's own rerun, as Streamlit makes it from what it kept
+    assert seen[-1] == (*cached, True)
 
 
 @pytest.mark.skipif(memory._glibc() is None, reason="glibc's allocator only (other C libraries: nothing to do)")
