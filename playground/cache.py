@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 MB = 1024 * 1024
-CEILING_BYTES = 600 * MB  # all the caches of the page together (README: what one server holds)
+CEILING_BYTES = 460 * MB  # all the caches of the page together (README: what one server holds)
 WAIT_POLL_S = 0.1
 
 _CACHES: list[SharedCache] = []

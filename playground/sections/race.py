@@ -16,7 +16,7 @@ from ..settings import OPTIMIZER_LABELS
 from . import plot, state, training_views
 from .training_views import run_key
 
-RACES = SharedCache("races", 96 * MB)  # four histories: ~4 MB on digits, ~34 MB for 3 × 16 on digits
+RACES = SharedCache("races", 64 * MB)  # four histories: ~4 MB on digits, ~34 MB for 3 × 16 on digits
 RACE_SLICES = SharedCache("race slices", 16 * MB)
 
 
