@@ -2,7 +2,7 @@
 
 Python frees a dropped run's arrays, but glibc keeps the freed pages in its heaps for reuse, one heap (arena) per
 thread up to 8 per core, and Streamlit runs every script run in a new thread. Under a stream of heavy links the
-live results stayed within the caches' budget (~370 MB, traced) while the server's RSS went on to 1.0–1.3 GB
+live results stayed at the caches' ~370 MB (traced) while the server's RSS went on to 1.25–1.38 GB
 (benchmarks/bench_hostile.py). Two standard glibc calls bound that: fewer arenas (`mallopt(M_ARENA_MAX)`, what
 the MALLOC_ARENA_MAX variable sets) and `malloc_trim(0)`, which returns every free page of every arena.
 """

@@ -227,7 +227,8 @@ _collection_lock = threading.Lock()
 def collect_garbage_now_and_then() -> None:
     """A full garbage collection if none ran for GC_EVERY_S. Streamlit's own after every run is off (~0.24 s of CPU
     each, .streamlit/config.toml), and the sessions of closed tabs are dropped as reference cycles that only a full
-    collection frees: without one, 30 heavy links left the server at 1.16 GB (benchmarks/bench_hostile.py)."""
+    collection frees: without one, 30 heavy links left the server at 1.16 GB (benchmarks/bench_hostile.py). Then
+    the pages the allocator holds free go back to the system (playground/memory.py)."""
     now = time.monotonic()
     if now - _last_collection[0] < GC_EVERY_S or not _collection_lock.acquire(blocking=False):
         return
