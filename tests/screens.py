@@ -24,7 +24,15 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.browser import PAGE_CHART_SELECTOR, PHONE, browser, new_page, serve  # noqa: E402
+from tests.browser import (  # noqa: E402
+    PAGE_CHART_SELECTOR,
+    PHONE,
+    browser,
+    new_page,
+    script_state_count,
+    serve,
+    wait_rerun,
+)
 
 CLASS_CODE = "room-1"
 
@@ -161,6 +169,15 @@ def opened_view(b, base: str, screen: Screen, view: str, dark: bool = False, ext
         yield page, errors
     finally:
         page.context.close()
+
+
+def switch_view(page, view: str) -> None:
+    """Click `view`'s tab, as a student does, and wait for the page's rerun (nothing if it is already open)."""
+    tab = page.get_by_role("tab", name=view, exact=True)
+    if tab.get_attribute("aria-selected") != "true":
+        since = script_state_count(page)
+        tab.click()
+        wait_rerun(page, since)
 
 
 def play(page, seconds: float = 1.2) -> bool:

@@ -16,7 +16,7 @@ import pytest
 import segno
 
 from tests.browser import PAGE_CHART_SELECTOR, ROOT, browser, require_browser, script_state_count, wait_rerun
-from tests.screens import OVERLAPS_JS, POSITION_JS, VIEWS, Screen, classroom_server, opened_view
+from tests.screens import OVERLAPS_JS, POSITION_JS, VIEWS, Screen, classroom_server, opened_view, switch_view
 from tests.screens import SCREENS as CLASSROOM
 
 SCREENS = {**CLASSROOM, "wide": Screen("wide", {"viewport": (1400, 900)}, "")}  # free play on a desktop
@@ -73,11 +73,7 @@ def test_every_views_chart_comes_first(site, screen_name):
     misplaced, chartless = {}, set()
     with opened_view(b, url, SCREENS[screen_name], "Fit & landscape") as (page, errors):
         for view in (v for v in VIEWS if v != "Class board"):  # the board is a tab only in a class (next test)
-            tab = page.get_by_role("tab", name=view, exact=True)
-            if tab.get_attribute("aria-selected") != "true":
-                since = script_state_count(page)
-                tab.click()
-                wait_rerun(page, since)
+            switch_view(page, view)
             chart = page.evaluate(POSITION_JS)
             if chart is None:
                 chartless.add(view)
@@ -118,11 +114,7 @@ def test_no_text_of_any_figure_of_any_view_overlaps_or_is_cut_off(site, screen_n
     problems = {}
     with opened_view(b, url, screen, "Class board") as (page, errors):  # with the class joined, every view is a tab
         for view in VIEWS:
-            tab = page.get_by_role("tab", name=view, exact=True)
-            if tab.get_attribute("aria-selected") != "true":
-                since = script_state_count(page)
-                tab.click()
-                wait_rerun(page, since)
+            switch_view(page, view)
             found = page.evaluate(OVERLAPS_JS)
             if found:
                 problems[view] = found
@@ -283,11 +275,7 @@ def test_chart_text_is_readable_on_its_background(site, dark):
     low = {}
     with opened_view(b, url, SCREENS["desktop"], "Class board", dark=dark) as (page, errors):
         for view in ("Fit & landscape", "Network", "Loss", "Optimizer race", "Class board"):
-            since = script_state_count(page)
-            tab = page.get_by_role("tab", name=view, exact=True)
-            if tab.get_attribute("aria-selected") != "true":
-                tab.click()
-                wait_rerun(page, since)
+            switch_view(page, view)
             found = page.evaluate(CONTRAST_JS)
             if found:
                 low[view] = found
